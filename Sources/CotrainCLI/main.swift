@@ -1,0 +1,2 @@
+import CotrainCore
+print("cotrain")

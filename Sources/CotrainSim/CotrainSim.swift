@@ -1,0 +1,1 @@
+// CotrainSim: tabletop world, embodiments, kinematics, tasks, renderer, experts.

@@ -1,0 +1,1 @@
+// CotrainTensor: CPU float32 tensors, SIMD kernels, tape autodiff, optimizers.
