@@ -29,4 +29,6 @@ static inline int cotrain_SSL_set_tlsext_host_name(SSL *s, const char *name) {
     return (int)SSL_set_tlsext_host_name(s, name);
 }
 static inline const char *cotrain_OPENSSL_version_text(void) { return OpenSSL_version(OPENSSL_VERSION); }
+static inline void cotrain_OPENSSL_free(void *p) { OPENSSL_free(p); }
+static inline int cotrain_MBSTRING_UTF8(void) { return MBSTRING_UTF8; }
 #endif

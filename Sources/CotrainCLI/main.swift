@@ -1,2 +1,5 @@
+// The `cotrain` executable: parses arguments and calls library code; nothing else.
 import CotrainCore
-print("cotrain")
+
+ignoreSIGPIPE()
+exit(dispatch(Array(CommandLine.arguments.dropFirst()), root: RootCommand.command))

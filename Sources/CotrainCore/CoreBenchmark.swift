@@ -1,0 +1,163 @@
+// `cotrain bench core`: throughput of the base layer's hot paths on model-like data,
+// beside reference figures measured in the same run.
+import Foundation
+
+/// Figures from one run of the core benchmark. MB = 10^6 bytes.
+public struct CoreBenchReport: Sendable {
+    public var dataMB: Double = 0
+    public var sha256MBps: Double = 0
+    /// `openssl speed -evp sha256` (16 KiB blocks) on this machine, if installed.
+    public var sha256ReferenceMBps: Double?
+    public var zstdLevel = Zstd.defaultLevel
+    public var zstdRatio: Double = 0
+    public var zstdCompressMBps: Double = 0
+    public var zstdDecompressMBps: Double = 0
+    /// `zstd -b3` on the same data, if the zstd tool is installed.
+    public var zstdReferenceCompressMBps: Double?
+    public var zstdReferenceDecompressMBps: Double?
+    public var safetensorsFileMB: Double = 0
+    /// Write of the whole file, including fsync and rename (so: disk-bound).
+    public var safetensorsWriteMBps: Double = 0
+    /// Open (mmap), validate the header, and copy every tensor out as [Float].
+    public var safetensorsReadMBps: Double = 0
+    /// A plain `read(2)` of the same file into one buffer (the memory-copy ceiling).
+    public var plainReadMBps: Double = 0
+
+    /// The figures as one JSON object (the keys `cotrain bench core --json` prints).
+    public var json: JSONValue {
+        func number(_ v: Double?) -> JSONValue { v.map { .double(($0 * 10).rounded() / 10) } ?? .null }
+        return .object([
+            ("data_MB", number(dataMB)),
+            ("sha256_MBps", number(sha256MBps)),
+            ("sha256_reference_openssl_speed_MBps", number(sha256ReferenceMBps)),
+            ("zstd_level", .int(Int64(zstdLevel))),
+            ("zstd_ratio", .double((zstdRatio * 1000).rounded() / 1000)),
+            ("zstd_compress_MBps", number(zstdCompressMBps)),
+            ("zstd_decompress_MBps", number(zstdDecompressMBps)),
+            ("zstd_reference_compress_MBps", number(zstdReferenceCompressMBps)),
+            ("zstd_reference_decompress_MBps", number(zstdReferenceDecompressMBps)),
+            ("safetensors_file_MB", number(safetensorsFileMB)),
+            ("safetensors_write_MBps", number(safetensorsWriteMBps)),
+            ("safetensors_read_MBps", number(safetensorsReadMBps)),
+            ("plain_read_MBps", number(plainReadMBps)),
+        ])
+    }
+}
+
+/// The core benchmark.
+public enum CoreBenchmark {
+    /// Runs every measurement. `progress` receives a short line before each step.
+    /// - Parameters:
+    ///   - dataMB: size of the float data hashed and compressed (the figure: 64).
+    ///   - fileMB: size of the safetensors file written and read (256).
+    ///   - directory: where the temporary files go (removed afterwards).
+    public static func run(
+        dataMB: Int = 64, fileMB: Int = 256, directory: String, progress: (String) -> Void = { _ in }
+    ) throws -> CoreBenchReport {
+        var report = CoreBenchReport()
+        let data = modelLikeFloats(count: dataMB * 1_000_000 / 4)
+        let bytes = data.withUnsafeBytes { Array($0) }
+        let megabytes = Double(bytes.count) / 1e6
+        report.dataMB = megabytes
+
+        progress("SHA-256 over \(Int(megabytes)) MB")
+        report.sha256MBps = megabytes / (try best(of: 3) { _ = try SHA256.hash(bytes) })
+        report.sha256ReferenceMBps = opensslSpeedSHA256()
+
+        progress("zstd level \(Zstd.defaultLevel) compress/decompress")
+        let compressor = try ZstdCompressor(level: Zstd.defaultLevel)
+        var packed: [UInt8] = []
+        report.zstdCompressMBps = megabytes / (try best(of: 2) { packed = try compressor.compress(bytes) })
+        report.zstdRatio = Double(bytes.count) / Double(max(packed.count, 1))
+        let decompressor = try ZstdDecompressor(limit: bytes.count)
+        var unpacked: [UInt8] = []
+        report.zstdDecompressMBps = megabytes / (try best(of: 3) { unpacked = try decompressor.decompress(packed) })
+        guard unpacked == bytes else { throw SelfCheck.CheckFailed(description: "zstd round trip changed the data") }
+        let rawPath = "\(directory)/bench-floats.bin"
+        try AtomicFile.write(bytes, to: rawPath)
+        (report.zstdReferenceCompressMBps, report.zstdReferenceDecompressMBps) = zstdToolBenchmark(file: rawPath)
+        unlink(rawPath)
+
+        progress("safetensors write/read of a \(fileMB) MB file")
+        let path = "\(directory)/bench.safetensors"
+        defer { unlink(path) }
+        let tensorCount = max(1, fileMB * 1_000_000 / (1024 * 1024 * 4))
+        var writer = SafetensorsWriter(metadata: ["bench": "core"])
+        let tensor = modelLikeFloats(count: 1024 * 1024)
+        for index in 0..<tensorCount {
+            try writer.add("shared.trunk.\(index).weight", shape: [1024, 1024], values: tensor)
+        }
+        let writeSeconds = try best(of: 1) { try writer.write(toFile: path) }
+        let fileBytes = Double(try FileDescriptor(path: path, flags: O_RDONLY).status().st_size)
+        report.safetensorsFileMB = fileBytes / 1e6
+        report.safetensorsWriteMBps = fileBytes / 1e6 / writeSeconds
+        report.plainReadMBps = fileBytes / 1e6 / (try best(of: 3) { _ = try readFile(path, limit: Int.max) })
+        report.safetensorsReadMBps = fileBytes / 1e6 / (try best(of: 3) {
+            let file = try SafetensorsFile.open(path: path)
+            for entry in file.tensors { _ = try file.floats(entry.name) }
+        })
+        return report
+    }
+
+    /// Gaussian floats with σ = 0.02, like initialised weights or small deltas
+    /// (deterministic; SplitMix64 + Box–Muller).
+    static func modelLikeFloats(count: Int) -> [Float] {
+        var state: UInt64 = 0x5EED
+        func next() -> Double {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) * 0x1p-53
+        }
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var i = 0
+            while i < count {
+                let r = (-2 * log(max(next(), 1e-300))).squareRoot(), theta = 2 * Double.pi * next()
+                buffer[i] = Float(0.02 * r * cos(theta))
+                if i + 1 < count { buffer[i + 1] = Float(0.02 * r * sin(theta)) }
+                i += 2
+            }
+            initialized = count
+        }
+    }
+
+    /// The fastest of `runs` timings of `body`, in seconds.
+    static func best(of runs: Int, _ body: () throws -> Void) throws -> Double {
+        var fastest = Double.infinity
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return max(fastest, 1e-9)
+    }
+
+    /// `openssl speed -evp sha256 -bytes 16384`, in MB/s (it prints 1000s of bytes/s).
+    static func opensslSpeedSHA256() -> Double? {
+        guard let tool = ExternalTool.find("openssl"),
+            let text = ExternalTool.output(tool, ["speed", "-evp", "sha256", "-bytes", "16384", "-seconds", "2"])
+        else { return nil }
+        guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("sha256") }),
+            let field = line.split(separator: " ").last, field.hasSuffix("k"),
+            let kilobytes = Double(field.dropLast())
+        else { return nil }
+        return kilobytes / 1000
+    }
+
+    /// `zstd -b3 -i2 FILE` → (compress, decompress) MB/s from its last progress line.
+    static func zstdToolBenchmark(file: String) -> (Double?, Double?) {
+        guard let tool = ExternalTool.find("zstd"),
+            let text = ExternalTool.output(tool, ["-b\(Zstd.defaultLevel)", "-i2", file])
+        else { return (nil, nil) }
+        // The tool redraws with \r; the last segment holds "…, 326.4 MB/s,  963.5 MB/s".
+        guard let last = text.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).last(where: { $0.contains("MB/s") })
+        else { return (nil, nil) }
+        let speeds = last.split(separator: ",").compactMap { part -> Double? in
+            let trimmed = part.split(separator: " ")
+            guard trimmed.count == 2, trimmed[1] == "MB/s" else { return nil }
+            return Double(trimmed[0])
+        }
+        return (speeds.first, speeds.count > 1 ? speeds[1] : nil)
+    }
+}

@@ -1,0 +1,53 @@
+// CotrainSim/Camera.swift: pinhole cameras (third-person and wrist).
+import Foundation
+
+/// A pinhole camera looking from `position` at `target`.
+public struct Camera: Sendable, Equatable {
+    public var position: Vec3
+    public var target: Vec3
+    /// Approximate up direction (must not be parallel to the viewing direction).
+    public var up: Vec3
+    /// Vertical field of view in radians.
+    public var fieldOfView: Float
+    public var width: Int
+    public var height: Int
+
+    public init(position: Vec3, target: Vec3, up: Vec3 = Vec3(0, 0, 1), fieldOfView: Float, width: Int, height: Int) {
+        self.position = position; self.target = target; self.up = up
+        self.fieldOfView = fieldOfView; self.width = width; self.height = height
+    }
+
+    /// The default third-person view: in front of the table, facing the robot, framing
+    /// the spawn region and both push lines.
+    public static func thirdPerson(width: Int = 64, height: Int = 64) -> Camera {
+        Camera(position: Vec3(0.98, 0, 0.58), target: Vec3(0.42, 0, 0.02), fieldOfView: 55 * .pi / 180, width: width, height: height)
+    }
+
+    /// A camera on the tool, behind the fingertips, looking along the tool axis.
+    public static func wrist(tool: Pose, width: Int = 64, height: Int = 64) -> Camera {
+        let axis = tool.rotation.c2
+        let eye = tool.translation - axis * 0.12 + tool.rotation.c0 * 0.03
+        return Camera(position: eye, target: eye + axis, up: tool.rotation.c0, fieldOfView: 75 * .pi / 180, width: width, height: height)
+    }
+
+    /// Orthonormal view basis: right, image-up, forward (into the scene).
+    var basis: (right: Vec3, up: Vec3, forward: Vec3) {
+        let f = normalized(target - position)
+        let r = normalized(cross(f, up))
+        return (r, cross(r, f), f)
+    }
+
+    /// Focal length in pixels.
+    var focal: Float { Float(height) * 0.5 / tanf(fieldOfView * 0.5) }
+
+    /// Pixel coordinates (x right, y down, pixel centres at +0.5) and depth of a world
+    /// point, or nil behind the camera.
+    public func project(_ p: Vec3) -> (x: Float, y: Float, depth: Float)? {
+        let (r, u, f) = basis
+        let d = p - position
+        let z = dot(d, f)
+        guard z > 1e-3 else { return nil }
+        let s = focal / z
+        return (Float(width) * 0.5 + dot(d, r) * s, Float(height) * 0.5 - dot(d, u) * s, z)
+    }
+}

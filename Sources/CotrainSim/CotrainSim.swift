@@ -1,1 +1,0 @@
-// CotrainSim: tabletop world, embodiments, kinematics, tasks, renderer, experts.

@@ -1,0 +1,95 @@
+// CotrainSim/Episode.swift: recorded demonstrations. Arrays are flat and row-major so the
+// data layer can write them as safetensors without reshaping.
+
+/// One recorded episode: per-step observations, actions and annotations.
+public struct Episode: Sendable, Equatable {
+    public var embodiment: EmbodimentKind
+    public var family: TaskFamily
+    public var instruction: String
+    public var seed: UInt64
+    public var steps: Int
+    public var imageWidth: Int
+    public var imageHeight: Int
+    /// Third-person images, (steps, height, width, 3) RGB8; empty when not rendered.
+    public var images: [UInt8]
+    /// Wrist images with the same layout; empty when the wrist camera is off.
+    public var wristImages: [UInt8]
+    /// (steps, proprioDimension)
+    public var proprio: [Float]
+    public var proprioDimension: Int
+    /// (steps, actionDimension)
+    public var actions: [Float]
+    public var actionDimension: Int
+    /// The expert's sub-step at each step, e.g. "move above the red cube".
+    public var annotations: [String]
+    public var success: Bool
+    public var milestonesReached: Int
+    public var milestoneCount: Int
+
+    /// A 64-bit FNV-1a digest of every field, to check determinism cheaply.
+    public var digest: UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        func mix<T: FixedWidthInteger>(_ v: T) {
+            var x = UInt64(truncatingIfNeeded: v)
+            for _ in 0..<(T.bitWidth / 8) { h = (h ^ (x & 0xFF)) &* 0x100_0000_01B3; x >>= 8 }
+        }
+        func mix(_ s: String) { for b in s.utf8 { mix(b) }; mix(UInt8(0)) }
+        mix(embodiment.rawValue); mix(family.rawValue); mix(instruction); mix(seed); mix(steps)
+        for b in images { mix(b) }
+        for b in wristImages { mix(b) }
+        for f in proprio { mix(f.bitPattern) }
+        for f in actions { mix(f.bitPattern) }
+        for a in annotations { mix(a) }
+        mix(success ? 1 : 0); mix(milestonesReached)
+        return h
+    }
+}
+
+extension ScriptedExpert {
+    /// Runs the expert on `task` from `seed` and records the episode (until success or
+    /// the step budget). Same arguments ⇒ identical episode.
+    public static func record(
+        embodiment: Embodiment, task: TaskSpec, seed: UInt64, shifts: DistributionShift = .none,
+        config: SimConfig = SimConfig()
+    ) -> Episode {
+        var env = SimEnvironment(embodiment: embodiment, config: config)
+        return record(env: &env, task: task, seed: seed, shifts: shifts)
+    }
+
+    /// As `record(embodiment:…)`, reusing an environment (and its render buffers).
+    public static func record(env: inout SimEnvironment, task: TaskSpec, seed: UInt64, shifts: DistributionShift = .none) -> Episode {
+        var expert = ScriptedExpert(embodiment: env.embodiment, seed: seed)
+        var obs = env.reset(task: task, seed: seed, shifts: shifts)
+        let e = env.embodiment
+        var episode = Episode(
+            embodiment: e.kind, family: task.family, instruction: env.task.instruction, seed: seed, steps: 0,
+            imageWidth: env.config.imageWidth, imageHeight: env.config.imageHeight, images: [], wristImages: [],
+            proprio: [], proprioDimension: e.dof + 1, actions: [], actionDimension: e.dof + 1, annotations: [],
+            success: false, milestonesReached: 0, milestoneCount: env.milestones.count)
+        while !env.isDone {
+            let (action, annotation) = expert.act(env)
+            episode.images += obs.image
+            if let w = obs.wristImage { episode.wristImages += w }
+            episode.proprio += obs.proprio
+            episode.actions += action
+            episode.annotations.append(annotation)
+            let (next, info) = env.step(action)
+            obs = next
+            episode.steps += 1
+            episode.success = info.success
+            episode.milestonesReached = info.milestonesReached
+        }
+        return episode
+    }
+
+    /// Runs the expert without recording or rendering; returns success, completion and
+    /// steps. Used by tests and benchmarks.
+    public static func rollout(env: inout SimEnvironment, task: TaskSpec, seed: UInt64, shifts: DistributionShift = .none)
+        -> (success: Bool, completion: Float, steps: Int)
+    {
+        var expert = ScriptedExpert(embodiment: env.embodiment, seed: seed)
+        env.resetState(task: task, seed: seed, shifts: shifts)
+        while !env.isDone { _ = env.advance(expert.act(env).action) }
+        return (env.success, env.completion, env.stepCount)
+    }
+}

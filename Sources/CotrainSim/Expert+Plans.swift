@@ -1,0 +1,150 @@
+// CotrainSim/Expert+Plans.swift: the sub-step logic of pick-and-place and push jobs.
+
+/// What the expert wants this step: a tool target, a gripper command, and words.
+struct ExpertCommand {
+    var target: Vec3
+    var yaw: Float
+    var close: Bool
+    var annotation: String
+    /// Free-space motion (fast, noisy) rather than a precise one.
+    var coarse = false
+    /// The current sub-step is complete; re-plan with the next phase.
+    var advance = false
+}
+
+extension ScriptedExpert {
+    var suction: Bool { embodiment.gripper == .suction }
+
+    /// Tool height that grasps `o`: mid-height between fingers, on the top for suction.
+    func graspHeight(_ o: SimObject) -> Float {
+        switch embodiment.gripper {
+        case .parallel: o.position.z + min(0.5 * o.height, o.height - 0.015)
+        case .hand: o.position.z + 0.45 * o.height
+        case .suction: o.top + 0.001
+        }
+    }
+
+    /// Yaw that aligns the fingers with a cube's faces with the least rotation.
+    func alignedYaw(_ o: SimObject, from yaw: Float) -> Float {
+        guard !suction, o.graspSymmetry > 0 else { return yaw }
+        return yaw + wrapSymmetric(o.yaw - yaw, period: o.graspSymmetry)
+    }
+
+    mutating func plan(_ job: ExpertJob, _ env: SimEnvironment) -> ExpertCommand {
+        switch job {
+        case .pickPlace(let i, let destination): planPickPlace(i, destination, env)
+        case .push(let i, let side): planPush(i, side, env)
+        }
+    }
+
+    mutating func planPickPlace(_ i: Int, _ destination: ExpertJob.Destination?, _ env: SimEnvironment) -> ExpertCommand {
+        let world = env.world, tool = env.tool.translation
+        let o = world.objects[i], name = "the \(o.name)"
+        let holding = world.held == i
+        let closeWord = suction ? "turn on the suction" : "close the gripper"
+        let openWord = suction ? "turn off the suction" : "open the gripper"
+        func reached(_ p: Vec3, _ tolerance: Float) -> Bool { length(p - tool) < tolerance }
+        switch phase {
+        case .approach:
+            if phaseSteps == 0 { graspYaw = alignedYaw(o, from: env.tool.yaw) }
+            let p = o.position + style.graspOffset + Vec3(0, 0, o.height + style.hover)
+            let yawDone = abs(wrapAngle(graspYaw - env.tool.yaw)) < 0.08
+            let ready = suction || env.opening > 0.95
+            var c = ExpertCommand(target: p, yaw: graspYaw, close: false, annotation: "move above \(name)", coarse: true)
+            if reached(p, 0.015) && yawDone && ready { phase = .descend; c.advance = true }
+            return c
+        case .descend:
+            let p = Vec3(o.position.x + style.graspOffset.x, o.position.y + style.graspOffset.y, graspHeight(o))
+            var c = ExpertCommand(target: p, yaw: graspYaw, close: false, annotation: suction ? "lower the suction cup onto \(name)" : "lower the gripper around \(name)")
+            if reached(p, 0.004) { phase = .close; c.advance = true }
+            return c
+        case .close:
+            var c = ExpertCommand(target: tool, yaw: graspYaw, close: true, annotation: closeWord)
+            if holding { phase = .lift; c.advance = true } else if phaseSteps >= (suction ? 1 : 4) { phase = .reopen; c.advance = true }
+            return c
+        case .reopen:
+            // Missed: open, aim at the centre this time, and try again.
+            var c = ExpertCommand(target: tool + Vec3(0, 0, 0.01), yaw: graspYaw, close: false, annotation: openWord)
+            if phaseSteps >= 3 { style.graspOffset = .zero; phase = .approach; c.advance = true }
+            return c
+        case .lift:
+            guard holding else { phase = .approach; return retry(name) }
+            let p = Vec3(tool.x, tool.y, style.travel)
+            var c = ExpertCommand(target: p, yaw: graspYaw, close: true, annotation: "lift \(name)", coarse: true)
+            if abs(tool.z - style.travel) < 0.01 {
+                if destination == nil { c.target = tool } else { phase = .carry; c.advance = true }
+            }
+            return c
+        case .carry, .lower:
+            guard holding, let destination else { phase = .approach; return retry(name) }
+            let (spot, words) = destinationPoint(destination, world)
+            // Aim the object, not the tool: the grasp may be off-centre.
+            let aim = spot - (o.position - tool)
+            if phase == .carry {
+                let p = Vec3(aim.x, aim.y, style.travel)
+                var c = ExpertCommand(target: p, yaw: env.tool.yaw, close: true, annotation: "carry \(name) above \(words)", coarse: true)
+                if planarDistance(p, tool) < 0.008 { phase = .lower; c.advance = true }
+                return c
+            }
+            let rest = world.restingHeight(at: spot, radius: o.footprintRadius) { $0 == i }.z
+            let p = Vec3(aim.x, aim.y, rest + 0.012 + (tool.z - o.position.z))
+            var c = ExpertCommand(target: p, yaw: env.tool.yaw, close: true, annotation: "lower \(name) \(destination.isBowl ? "into" : "onto") \(words)")
+            if reached(p, 0.005) { phase = .release; c.advance = true }
+            return c
+        case .release:
+            var c = ExpertCommand(target: tool, yaw: env.tool.yaw, close: false, annotation: openWord)
+            if !holding && (suction || phaseSteps >= 2) { phase = .retreat; c.advance = true }
+            return c
+        case .retreat:
+            let p = Vec3(tool.x, tool.y, style.travel)
+            var c = ExpertCommand(target: p, yaw: env.tool.yaw, close: false, annotation: "move the gripper up", coarse: true)
+            if abs(tool.z - style.travel) < 0.015 { phase = .idle; c.advance = true }
+            return c
+        default:
+            phase = .approach
+            return retry(name)
+        }
+    }
+
+    func retry(_ name: String) -> ExpertCommand {
+        ExpertCommand(target: .zero, yaw: 0, close: false, annotation: "move above \(name)", advance: true)
+    }
+
+    /// Where a carried object should land, and how to say it.
+    func destinationPoint(_ d: ExpertJob.Destination, _ world: World) -> (Vec3, String) {
+        switch d {
+        case .bowl(let b, let offset): (world.objects[b].position + offset, "the \(world.objects[b].name)")
+        case .onto(let b): (world.objects[b].position, "the \(world.objects[b].name)")
+        }
+    }
+
+    mutating func planPush(_ i: Int, _ side: PushSide, _ env: SimEnvironment) -> ExpertCommand {
+        let world = env.world, tool = env.tool.translation
+        let o = world.objects[i], name = "the \(o.name)", s = side.sign
+        let standoff = world.pushRadius(o) + embodiment.pusherRadius + 0.02
+        let pushZ = o.position.z + min(0.015, 0.4 * o.height)
+        let closed = !suction
+        switch phase {
+        case .pushApproach:
+            let p = Vec3(o.position.x, o.position.y - s * standoff, o.top + style.hover)
+            let ready = suction || env.opening < 0.05
+            var c = ExpertCommand(target: p, yaw: env.tool.yaw, close: closed, annotation: "move beside \(name)", coarse: true)
+            if length(p - tool) < 0.015 && ready { phase = .pushDescend; c.advance = true }
+            return c
+        case .pushDescend:
+            let p = Vec3(o.position.x, o.position.y - s * standoff, pushZ)
+            var c = ExpertCommand(target: p, yaw: env.tool.yaw, close: closed, annotation: "lower the gripper next to \(name)")
+            if length(p - tool) < 0.005 { phase = .pushSweep; c.advance = true }
+            return c
+        default:
+            // Lost the object (it slid past the pusher line): go around again.
+            if (o.position.y - tool.y) * s < 0 { phase = .pushApproach }
+            let p = Vec3(o.position.x, tool.y + s * 0.05, pushZ)
+            return ExpertCommand(target: p, yaw: env.tool.yaw, close: closed, annotation: "push \(name) to the \(side.rawValue)")
+        }
+    }
+}
+
+extension ExpertJob.Destination {
+    var isBowl: Bool { if case .bowl = self { true } else { false } }
+}

@@ -1,1 +1,0 @@
-// CotrainTensor: CPU float32 tensors, SIMD kernels, tape autodiff, optimizers.

@@ -1,0 +1,113 @@
+import Testing
+@testable import CotrainTensor
+
+/// Every op's backward pass against central differences.
+@Suite struct OpsGradientTests {
+    func r(_ shape: Shape, _ seed: UInt64, _ low: Float = -1, _ high: Float = 1) -> Tensor {
+        GradCheck.random(shape, seed: seed, low, high)
+    }
+
+    @Test func linearWithBias() {
+        let (x, w, b) = (r(Shape(2, 5, 7), 1, -1, 1), r(Shape(9, 7), 2, -1, 1), r(Shape(9), 3, -1, 1))
+        GradCheck.check([x, w, b]) { $0.linear(x, weight: w, bias: b) }
+        GradCheck.check([x, w]) { $0.linear(x, weight: w) }
+    }
+
+    @Test func linearLarge() {
+        // Big enough for the threaded, packed GEMM path with edges in every variant.
+        let (x, w, b) = (r(Shape(67, 130), 4, -1, 1), r(Shape(45, 130), 5, -1, 1), r(Shape(45), 6, -1, 1))
+        GradCheck.check([x, w, b], samples: 24) { $0.linear(x, weight: w, bias: b) }
+    }
+
+    @Test func elementwise() {
+        let (a, b) = (r(Shape(3, 17), 7, -1, 1), r(Shape(3, 17), 8, -1, 1))
+        GradCheck.check([a, b]) { $0.add(a, b) }
+        GradCheck.check([a, b]) { $0.mul(a, b) }
+        GradCheck.check([a]) { $0.scale(a, -2.5) }
+        GradCheck.check([a]) { $0.mul(a, a) }  // the same tensor on both sides
+    }
+
+    @Test func broadcastAdd() {
+        let a = r(Shape(2, 3, 5), 9, -1, 1)
+        let bias = r(Shape(5), 10, -1, 1), table = r(Shape(3, 5), 11, -1, 1), perSample = r(Shape(2, 5), 12, -1, 1)
+        GradCheck.check([a, bias]) { $0.broadcastAdd(a, bias, repeats: 6) }
+        GradCheck.check([a, table]) { $0.broadcastAdd(a, table, repeats: 2) }
+        GradCheck.check([a, perSample]) { $0.broadcastAdd(a, perSample, outer: 2, repeats: 3) }
+    }
+
+    @Test func gelu() {
+        let x = r(Shape(37), 13, -4, 4)
+        GradCheck.check([x], eps: 1e-3) { $0.gelu(x) }
+    }
+
+    @Test func norms() {
+        let (x, g, b) = (r(Shape(4, 19), 14, -2, 2), r(Shape(19), 15, 0.5, 1.5), r(Shape(19), 16, -1, 1))
+        GradCheck.check([x, g, b], eps: 1e-3) { $0.layerNorm(x, gamma: g, beta: b) }
+        GradCheck.check([x, g], eps: 1e-3) { $0.rmsNorm(x, weight: g) }
+    }
+
+    @Test func softmax() {
+        let x = r(Shape(3, 11), 17, -3, 3)
+        GradCheck.check([x], eps: 1e-3) { $0.softmax(x) }
+    }
+
+    @Test("attention: plain, causal, key mask, additive masks, cross-attention",
+          arguments: ["none", "causal", "keyMask", "additive", "batchAdditive", "cross"])
+    func attention(_ kind: String) {
+        let (batch, t, c, heads) = (2, 5, 8, 2)
+        let tk = kind == "cross" ? 7 : t
+        let q = r(Shape(batch, t, c), 20, -1, 1), k = r(Shape(batch, tk, c), 21, -1, 1), v = r(Shape(batch, tk, c), 22, -1, 1)
+        var mask = AttentionMask.none
+        switch kind {
+        case "causal", "cross": mask.causal = true
+        case "keyMask": mask.keyMask = Tensor(shape: Shape(batch, tk), values: [1, 1, 0, 1, 0, 1, 1, 1, 1, 0])
+        case "additive": mask.additive = r(Shape(t, tk), 23, -1, 1)
+        case "batchAdditive":
+            let add = r(Shape(batch, t, tk), 24, -1, 1)
+            add[3] = -.infinity
+            add[30] = -.infinity
+            mask.additive = add
+        default: break
+        }
+        GradCheck.check([q, k, v], eps: 1e-3) { $0.attention(q: q, k: k, v: v, heads: heads, mask: mask) }
+    }
+
+    @Test func fusedSelfAttention() {
+        let qkv = r(Shape(2, 6, 12), 25, -1, 1)
+        GradCheck.check([qkv], eps: 1e-3) { $0.selfAttention(qkv: qkv, heads: 2, mask: AttentionMask(causal: true)) }
+    }
+
+    @Test func tokenOps() {
+        let a = r(Shape(2, 3, 4), 26, -1, 1), b = r(Shape(2, 2, 4), 27, -1, 1)
+        GradCheck.check([a, b]) { $0.concatTokens(a, b) }
+        GradCheck.check([a]) { $0.sliceTokens(a, start: 1, count: 2) }
+        GradCheck.check([a]) { $0.meanTokens(a) }
+        GradCheck.check([a]) { $0.sum(a) }
+        GradCheck.check([a]) { $0.mean(a) }
+    }
+
+    @Test func embedding() {
+        let table = r(Shape(5, 6), 28, -1, 1)
+        let ids = IndexTensor([3, 0, 3, 4, 3, 1])  // repeated ids accumulate
+        GradCheck.check([table]) { $0.embedding(table, indices: ids, shape: Shape(2, 3, 6)) }
+    }
+
+    @Test func crossEntropy() {
+        let logits = r(Shape(6, 7), 29, -2, 2)
+        let targets = IndexTensor([0, 6, 3, -1, 2, 2])
+        let weights = Tensor(shape: Shape(6), values: [1, 0.5, 0, 1, 2, 1])
+        GradCheck.check([logits], eps: 1e-3) { $0.crossEntropy(logits, targets: targets, weights: weights) }
+        GradCheck.check([logits], eps: 1e-3) { $0.crossEntropy(logits, targets: targets) }
+    }
+
+    @Test func regressionLosses() {
+        let pred = r(Shape(4, 5), 30, -1, 1), target = r(Shape(4, 5), 31, -1, 1)
+        let rows = Tensor(shape: Shape(4), values: [1, 0, 2, 1])
+        let elements = r(Shape(4, 5), 32, 0, 1)
+        for kind in [RegressionLoss.l1, .mse] {
+            GradCheck.check([pred], eps: 1e-3) { $0.regression(kind, pred, target: target) }
+            GradCheck.check([pred], eps: 1e-3) { $0.regression(kind, pred, target: target, weights: rows) }
+            GradCheck.check([pred], eps: 1e-3) { $0.regression(kind, pred, target: target, weights: elements) }
+        }
+    }
+}
