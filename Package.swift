@@ -60,12 +60,16 @@ let package = Package(
         .target(name: "CotrainCore", dependencies: ["COpenSSL", "CZstd"], swiftSettings: baseSettings),
         .target(name: "CotrainTensor", dependencies: [], swiftSettings: numericSettings),
         .target(name: "CotrainSim", dependencies: [], swiftSettings: numericSettings),
+        .target(name: "CotrainRuntime", dependencies: ["CotrainCore", "CotrainSim"], swiftSettings: numericSettings),
+        .target(name: "CotrainFederation", dependencies: ["CotrainCore"], swiftSettings: numericSettings),
         .executableTarget(
             name: "CotrainCLI",
-            dependencies: ["CotrainCore", "CotrainTensor", "CotrainSim"],
+            dependencies: ["CotrainCore", "CotrainTensor", "CotrainSim", "CotrainRuntime", "CotrainFederation"],
             swiftSettings: baseSettings),
         .testTarget(name: "CotrainCoreTests", dependencies: ["CotrainCore"]),
         .testTarget(name: "CotrainTensorTests", dependencies: ["CotrainTensor"], swiftSettings: numericSettings),
+        .testTarget(name: "CotrainFederationTests", dependencies: ["CotrainFederation"]),
+        .testTarget(name: "CotrainRuntimeTests", dependencies: ["CotrainRuntime"], swiftSettings: numericSettings),
         .testTarget(name: "CotrainSimTests", dependencies: ["CotrainSim"], swiftSettings: numericSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -31,4 +31,9 @@ static inline int cotrain_SSL_set_tlsext_host_name(SSL *s, const char *name) {
 static inline const char *cotrain_OPENSSL_version_text(void) { return OpenSSL_version(OPENSSL_VERSION); }
 static inline void cotrain_OPENSSL_free(void *p) { OPENSSL_free(p); }
 static inline int cotrain_MBSTRING_UTF8(void) { return MBSTRING_UTF8; }
+// --- TLS transport (CotrainFederation) ---
+static inline uint64_t cotrain_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
+static inline uint64_t cotrain_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
+static inline uint64_t cotrain_SSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
+static inline long cotrain_SSL_CTX_set_read_ahead(SSL_CTX *ctx, long yes) { return SSL_CTX_set_read_ahead(ctx, yes); }
 #endif

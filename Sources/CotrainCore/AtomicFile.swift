@@ -62,15 +62,7 @@ public enum AtomicFile {
     /// Returns the names removed.
     @discardableResult
     public static func sweepTemporaries(in directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var removed: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name.contains(".tmp-"), unlink("\(directory)/\(name)") == 0 { removed.append(name) }
-        }
-        return removed
+        let names = (try? directoryEntries(directory)) ?? []
+        return names.filter { $0.contains(".tmp-") && unlink("\(directory)/\($0)") == 0 }
     }
 }

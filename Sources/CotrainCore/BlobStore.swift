@@ -101,8 +101,8 @@ public struct BlobStore: Sendable {
     /// The digests of all blobs, sorted by hex.
     public func list() throws -> [SHA256Digest] {
         var result: [SHA256Digest] = []
-        for fan in try BlobStore.entries(of: "\(root)/blobs") where fan.count == 2 {
-            for name in try BlobStore.entries(of: "\(root)/blobs/\(fan)") where name.hasPrefix(fan) {
+        for fan in try directoryEntries( "\(root)/blobs") where fan.count == 2 {
+            for name in try directoryEntries( "\(root)/blobs/\(fan)") where name.hasPrefix(fan) {
                 if let digest = try? SHA256Digest(hex: name) { result.append(digest) }
             }
         }
@@ -118,19 +118,6 @@ public struct BlobStore: Sendable {
 
     static func makeDirectory(_ path: String) throws {
         if mkdir(path, 0o700) != 0 && errno != EEXIST { throw SystemError("mkdir", path, code: errno) }
-    }
-
-    static func entries(of directory: String) throws -> [String] {
-        guard let dir = opendir(directory) else { throw SystemError("opendir", directory, code: errno) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 }
 

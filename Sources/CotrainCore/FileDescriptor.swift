@@ -101,3 +101,17 @@ public func readFile(_ path: String, limit: Int) throws -> [UInt8] {
     bytes.removeSubrange(filled...)
     return bytes
 }
+
+/// The names in `directory` (without "." and ".."), in no particular order.
+public func directoryEntries(_ directory: String) throws(SystemError) -> [String] {
+    guard let dir = opendir(directory) else { throw SystemError("opendir", directory, code: errno) }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}

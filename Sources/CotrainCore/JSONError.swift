@@ -30,6 +30,7 @@ public enum JSONError: CotrainError, Equatable {
     /// Something other than whitespace follows the top-level value.
     case trailingData(offset: Int)
 
+    /// One line saying what was wrong and where.
     public var description: String {
         switch self {
         case let .inputTooLarge(size, limit):

@@ -39,13 +39,13 @@ public enum CryptoError: CotrainError, Equatable {
 }
 
 /// The thread-local OpenSSL error queue.
-enum OpenSSLErrorQueue {
+package enum OpenSSLErrorQueue {
     /// Forgets errors left by earlier calls, so a later drain reports only fresh ones.
-    static func clear() { ERR_clear_error() }
+    package static func clear() { ERR_clear_error() }
 
     /// Removes every queued error and returns them as readable lines, oldest first
     /// (at most 16; the rest are discarded).
-    static func drain() -> [String] {
+    package static func drain() -> [String] {
         var lines: [String] = []
         var buffer = [CChar](repeating: 0, count: 256)
         while true {
@@ -61,7 +61,7 @@ enum OpenSSLErrorQueue {
 
 extension CryptoError {
     /// An `.openSSL` error for `operation`, draining the error queue into it.
-    static func openSSL(_ operation: String) -> CryptoError {
+    package static func openSSL(_ operation: String) -> CryptoError {
         .openSSL(operation: operation, details: OpenSSLErrorQueue.drain())
     }
 }
@@ -69,7 +69,7 @@ extension CryptoError {
 /// Runs an OpenSSL call that reports success with 1 (and failure with 0 or a negative
 /// value) on a cleared error queue; throws the drained queue on failure.
 @inline(__always)
-func openSSLCall(_ operation: String, _ body: () -> Int32) throws(CryptoError) {
+package func openSSLCall(_ operation: String, _ body: () -> Int32) throws(CryptoError) {
     OpenSSLErrorQueue.clear()
     guard body() == 1 else { throw CryptoError.openSSL(operation) }
 }
@@ -77,7 +77,7 @@ func openSSLCall(_ operation: String, _ body: () -> Int32) throws(CryptoError) {
 /// Runs an OpenSSL call that returns a new object (or nil on failure) on a cleared
 /// error queue; throws the drained queue when it returns nil.
 @inline(__always)
-func openSSLObject<T>(_ operation: String, _ body: () -> T?) throws(CryptoError) -> T {
+package func openSSLObject<T>(_ operation: String, _ body: () -> T?) throws(CryptoError) -> T {
     OpenSSLErrorQueue.clear()
     guard let object = body() else { throw CryptoError.openSSL(operation) }
     return object

@@ -83,12 +83,8 @@ public final class SHA256Hasher {
     /// A fresh hasher. Throws only if OpenSSL cannot provide SHA-256.
     public init() throws(CryptoError) {
         context = try openSSLObject("EVP_MD_CTX_new") { EVP_MD_CTX_new() }
-        do {
-            try openSSLCall("EVP_DigestInit_ex(SHA256)") { EVP_DigestInit_ex(context, sha256Method, nil) }
-        } catch {
-            EVP_MD_CTX_free(context)
-            throw error
-        }
+        // All properties are set: if this throws, deinit runs and frees the context.
+        try openSSLCall("EVP_DigestInit_ex(SHA256)") { EVP_DigestInit_ex(context, sha256Method, nil) }
     }
 
     deinit { EVP_MD_CTX_free(context) }

@@ -30,11 +30,14 @@ public enum SafetensorsError: CotrainError, Equatable {
     case duplicateTensor(String)
     /// A writer's data producer wrote a different number of bytes than it declared.
     case producerSizeMismatch(tensor: String, wrote: Int, expected: Int)
+    /// The path is not a regular file (e.g. a directory).
+    case notRegularFile
     /// A system call failed.
     case io(SystemError)
     /// An error about the file at `path`.
     indirect case inFile(path: String, SafetensorsError)
 
+    /// One line saying what was wrong and where.
     public var description: String {
         switch self {
         case let .truncated(size, needed):
@@ -67,6 +70,8 @@ public enum SafetensorsError: CotrainError, Equatable {
             return "safetensors writer: tensor \"\(name)\" was added twice"
         case let .producerSizeMismatch(tensor, wrote, expected):
             return "safetensors writer: producer of \"\(tensor)\" wrote \(wrote) bytes, expected \(expected)"
+        case .notRegularFile:
+            return "not a regular file"
         case let .io(error):
             return "safetensors: \(error)"
         case let .inFile(path, error):

@@ -56,7 +56,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         defer { close(fd) }
         var info = stat()
         do { try sysCall("fstat", path) { fstat(fd, &info) } } catch { throw .io(error) }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw .inFile(path: path, .invalidHeader("not a regular file")) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .inFile(path: path, .notRegularFile) }
         let size = Int(info.st_size)
         guard size >= 8 else { throw .inFile(path: path, .truncated(size: size, needed: 8)) }
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != UnsafeMutableRawPointer(bitPattern: -1) else {

@@ -29,7 +29,7 @@ private struct SafetensorsWriteBuffer {
         if chunk.count >= capacity {
             try fd.writeAll(chunk)
         } else {
-            storage.append(contentsOf: chunk)
+            chunk.withMemoryRebound(to: UInt8.self) { storage.append(contentsOf: $0) }  // memcpy, not per byte
         }
     }
 

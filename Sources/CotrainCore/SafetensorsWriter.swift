@@ -132,7 +132,25 @@ public struct SafetensorsWriter {
     /// (the sink has then seen a partial file).
     public func write(to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         let ordered = self.ordered
-        let header = try headerBytes(ordered).bytes
+        try stream(ordered, header: try headerBytes(ordered).bytes, to: sink)
+    }
+
+    /// The whole file in memory, built in one buffer of the final size.
+    public func bytes() throws -> [UInt8] {
+        let ordered = self.ordered
+        let (header, dataLength) = try headerBytes(ordered)
+        let total = header.count + dataLength
+        return try [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let output = UnsafeMutableRawBufferPointer(buffer)
+            try stream(ordered, header: header) { chunk in
+                // `stream` checks every producer's count, so the chunks fill `total` exactly.
+                UnsafeMutableRawBufferPointer(rebasing: output[initialized..<(initialized + chunk.count)]).copyMemory(from: chunk)
+                initialized += chunk.count
+            }
+        }
+    }
+
+    private func stream(_ ordered: [Entry], header: [UInt8], to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         try header.withUnsafeBytes { try sink($0) }
         for entry in ordered {
             var written = 0
@@ -147,15 +165,6 @@ public struct SafetensorsWriter {
                 throw SafetensorsError.producerSizeMismatch(tensor: entry.name, wrote: written, expected: entry.byteCount)
             }
         }
-    }
-
-    /// The whole file in memory.
-    public func bytes() throws -> [UInt8] {
-        var out: [UInt8] = []
-        let (header, dataLength) = try headerBytes(ordered)
-        out.reserveCapacity(header.count + dataLength)
-        try write { out.append(contentsOf: $0) }
-        return out
     }
 }
 

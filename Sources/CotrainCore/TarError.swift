@@ -25,6 +25,7 @@ public enum TarError: CotrainError, Equatable {
     /// A name the writer cannot store in ustar (over 255 bytes, or no usable '/' split).
     case nameTooLong(String)
 
+    /// One line saying what was wrong and where.
     public var description: String {
         switch self {
         case let .truncated(offset, reading):

@@ -218,7 +218,7 @@ public struct TarReader {
             }
             guard got == count else { throw TarError.truncated(offset: position, reading: "the data of \"\(name)\"") }
         }
-        try skip(Self.padding(size), reading: "the padding of \"\(name)\"", offset: offset)
+        try skipBytes(Self.padding(size), reading: "the padding of \"\(name)\"")
         return data
     }
 
@@ -226,7 +226,11 @@ public struct TarReader {
     private mutating func skip(_ size: Int, reading what: String, offset: Int) throws {
         let (total, overflow) = size.addingReportingOverflow(Self.padding(size))
         guard !overflow else { throw TarError.invalidField(field: "size", offset: offset) }
-        var left = total
+        try skipBytes(total, reading: what)
+    }
+
+    private mutating func skipBytes(_ count: Int, reading what: String) throws {
+        var left = count
         var scratch = [UInt8](repeating: 0, count: min(left, 1 << 16))
         while left > 0 {
             let count = min(left, scratch.count)

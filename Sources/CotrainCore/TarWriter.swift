@@ -37,7 +37,8 @@ public struct TarWriter {
         self.sink = sink
     }
 
-    /// Appends a regular file.
+    /// Appends a regular file. After an error (a rejected name, or one `sink` threw)
+    /// nothing or part of the entry was written; discard the archive.
     public mutating func append(name: String, contents: UnsafeRawBufferPointer) throws {
         precondition(!finished, "TarWriter.append after finish()")
         let header = try Self.header(name: name, size: contents.count, mtime: mtime)
@@ -65,7 +66,10 @@ public struct TarWriter {
     /// A whole archive of `entries`, in order, in memory.
     public static func archive(_ entries: [TarEntry], mtime: Int = 0) throws -> [UInt8] {
         var out: [UInt8] = []
-        var writer = TarWriter(mtime: mtime) { out.append(contentsOf: $0) }
+        out.reserveCapacity(entries.reduce(2 * TarHeader.blockSize) { total, entry in
+            total + TarHeader.blockSize + (entry.contents.count + TarHeader.blockSize - 1) / TarHeader.blockSize * TarHeader.blockSize
+        })
+        var writer = TarWriter(mtime: mtime) { chunk in chunk.withMemoryRebound(to: UInt8.self) { out.append(contentsOf: $0) } }
         for entry in entries { try writer.append(name: entry.name, contents: entry.contents) }
         try writer.finish()
         return out

@@ -30,16 +30,11 @@ public final class ZstdCompressor {
         self.context = context
         self.level = level
         scratch = .allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 16)
-        do throws(ZstdError) {
-            try ZstdError.check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, Int32(level)), "set level")
-            try ZstdError.check(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1), "set checksum")
-            if workers > 0 {
-                try ZstdError.check(ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(workers)), "set workers")
-            }
-        } catch {
-            ZSTD_freeCCtx(context)
-            scratch.deallocate()
-            throw error
+        // All properties are set: if a call below throws, deinit runs and frees both.
+        try ZstdError.check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, Int32(level)), "set level")
+        try ZstdError.check(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1), "set checksum")
+        if workers > 0 {
+            try ZstdError.check(ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(workers)), "set workers")
         }
     }
 

@@ -3,12 +3,14 @@ import Foundation
 
 /// A pinhole camera looking from `position` at `target`.
 public struct Camera: Sendable, Equatable {
+    /// Eye position and look-at point (world).
     public var position: Vec3
     public var target: Vec3
     /// Approximate up direction (must not be parallel to the viewing direction).
     public var up: Vec3
     /// Vertical field of view in radians.
     public var fieldOfView: Float
+    /// Image size in pixels.
     public var width: Int
     public var height: Int
 
@@ -20,14 +22,15 @@ public struct Camera: Sendable, Equatable {
     /// The default third-person view: in front of the table, facing the robot, framing
     /// the spawn region and both push lines.
     public static func thirdPerson(width: Int = 64, height: Int = 64) -> Camera {
-        Camera(position: Vec3(0.98, 0, 0.58), target: Vec3(0.42, 0, 0.02), fieldOfView: 55 * .pi / 180, width: width, height: height)
+        Camera(position: Vec3(0.86, 0, 0.68), target: Vec3(0.44, 0, 0.0), fieldOfView: 50 * .pi / 180, width: width, height: height)
     }
 
-    /// A camera on the tool, behind the fingertips, looking along the tool axis.
+    /// A camera on the wrist, above and beside the palm, looking at the fingertips.
     public static func wrist(tool: Pose, width: Int = 64, height: Int = 64) -> Camera {
-        let axis = tool.rotation.c2
-        let eye = tool.translation - axis * 0.12 + tool.rotation.c0 * 0.03
-        return Camera(position: eye, target: eye + axis, up: tool.rotation.c0, fieldOfView: 75 * .pi / 180, width: width, height: height)
+        let axis = tool.rotation.c2, side = tool.rotation.c0
+        let eye = tool.translation - axis * 0.1 + side * 0.13
+        return Camera(
+            position: eye, target: tool.translation + axis * 0.02, up: side, fieldOfView: 70 * .pi / 180, width: width, height: height)
     }
 
     /// Orthonormal view basis: right, image-up, forward (into the scene).

@@ -30,6 +30,7 @@ public struct ActionSpec: Sendable, Equatable {
     /// Whether the leading components are joint deltas or end-effector deltas.
     public enum Space: String, Sendable, Codable { case jointDelta, endEffectorDelta }
 
+    /// Joint or end-effector deltas.
     public var space: Space
     /// One name per component, e.g. "shoulder_pan.delta", "gripper".
     public var names: [String]
@@ -37,15 +38,19 @@ public struct ActionSpec: Sendable, Equatable {
     public var lower: [Float]
     public var upper: [Float]
 
+    /// Number of components (joints + 1 gripper command).
     public var dimension: Int { names.count }
 }
 
 /// A simulated embodiment: kinematic chain, limits, gripper and interface definitions.
 public struct Embodiment: Sendable {
+    /// Which embodiment this is.
     public var kind: EmbodimentKind
+    /// Base placement, joints and tool offset.
     public var chain: KinematicChain
     /// Start configuration: tool above the workspace, pointing down.
     public var home: JointVector
+    /// How the embodiment holds objects.
     public var gripper: GripperKind
     /// Finger opening when fully open (m); for suction, the cup radius.
     public var maxOpening: Float
@@ -53,6 +58,7 @@ public struct Embodiment: Sendable {
     public var ikSpace: IKTaskSpace
     /// Rest posture for the null space of redundant arms.
     public var posture: JointVector?
+    /// What the leading action components mean.
     public var actionSpace: ActionSpec.Space
     /// Render thickness of links (m) and their albedo.
     public var linkRadius: Float

@@ -6,7 +6,9 @@
 
 /// Image options for observations.
 public struct SimConfig: Sendable, Equatable {
+    /// Image width in pixels.
     public var imageWidth = 64
+    /// Image height in pixels.
     public var imageHeight = 64
     /// Render the third-person image (off for fast non-visual rollouts).
     public var renderImages = true
@@ -23,6 +25,7 @@ public struct SimConfig: Sendable, Equatable {
 public struct StepInfo: Sendable, Equatable {
     /// Steps taken so far in the episode.
     public var step: Int
+    /// Whether the task is complete after this step.
     public var success: Bool
     /// Success or step budget exhausted.
     public var done: Bool
@@ -35,17 +38,27 @@ public struct StepInfo: Sendable, Equatable {
 
 /// A simulated robot on the tabletop.
 public struct SimEnvironment: Sendable {
+    /// The simulated robot.
     public let embodiment: Embodiment
+    /// Image options, fixed for the environment's life.
     public let config: SimConfig
+    /// Objects on the table and what is held (privileged state for experts and scoring).
     public internal(set) var world = World()
+    /// Current joint configuration.
     public internal(set) var q = JointVector.zero
+    /// Current tool centre point pose (forward kinematics of `q`).
     public internal(set) var tool = Pose.identity
     /// Gripper opening in [0, 1]; for suction 1 means on.
     public internal(set) var opening: Float = 1
+    /// The sampled task of the current episode.
     public internal(set) var task = TaskInstance(family: .pick, instruction: "", goal: .pick(object: 0), milestones: [])
+    /// Steps taken in the current episode.
     public internal(set) var stepCount = 0
+    /// Milestones reached so far (latched), in `task.milestones` order.
     public internal(set) var milestones: [Bool] = []
+    /// Whether the task is currently complete.
     public internal(set) var success = false
+    /// The look of the current episode (camera, light, tints), sampled from its shift.
     public internal(set) var renderSettings: RenderSettings
     var renderer: Renderer
     var milestoneScratch: [Bool] = []

@@ -3,11 +3,14 @@
 
 /// One recorded episode: per-step observations, actions and annotations.
 public struct Episode: Sendable, Equatable {
+    /// Who acted, on which task family, with which instruction and seed.
     public var embodiment: EmbodimentKind
     public var family: TaskFamily
     public var instruction: String
     public var seed: UInt64
+    /// Number of recorded steps (observation/action pairs).
     public var steps: Int
+    /// Size of each image.
     public var imageWidth: Int
     public var imageHeight: Int
     /// Third-person images, (steps, height, width, 3) RGB8; empty when not rendered.
@@ -16,12 +19,15 @@ public struct Episode: Sendable, Equatable {
     public var wristImages: [UInt8]
     /// (steps, proprioDimension)
     public var proprio: [Float]
+    /// Components per proprio row.
     public var proprioDimension: Int
     /// (steps, actionDimension)
     public var actions: [Float]
+    /// Components per action row.
     public var actionDimension: Int
     /// The expert's sub-step at each step, e.g. "move above the red cube".
     public var annotations: [String]
+    /// Outcome: success and milestones reached out of the task's count.
     public var success: Bool
     public var milestonesReached: Int
     public var milestoneCount: Int

@@ -139,7 +139,10 @@ extension ScriptedExpert {
         default:
             // Lost the object (it slid past the pusher line): go around again.
             if (o.position.y - tool.y) * s < 0 { phase = .pushApproach }
-            let p = Vec3(o.position.x, tool.y + s * 0.05, pushZ)
+            // Pushing a round contact is unstable sideways: steer the pusher past the
+            // object's centre line so any lateral slip is corrected within a step or two.
+            let lateral = o.position.x + 0.6 * (o.position.x - tool.x)
+            let p = Vec3(lateral, tool.y + s * 0.02, pushZ)
             return ExpertCommand(target: p, yaw: env.tool.yaw, close: closed, annotation: "push \(name) to the \(side.rawValue)")
         }
     }

@@ -48,6 +48,7 @@ func clip(_ x: Float, _ limit: Float) -> Float { min(limit, max(-limit, x)) }
 
 /// A scripted expert for one embodiment.
 public struct ScriptedExpert: Sendable {
+    /// The embodiment the expert produces actions for.
     public let embodiment: Embodiment
     var rng: SimRandom
     var style: ExpertStyle

@@ -23,9 +23,13 @@ public enum IKTaskSpace: Sendable {
 
 /// Tuning for `KinematicChain.solveIK`.
 public struct IKOptions: Sendable {
+    /// Which pose components to match.
     public var space: IKTaskSpace
+    /// Iteration cap; experts warm-start from the current joints and use few.
     public var maxIterations = 60
+    /// Damping λ (m or rad): larger is steadier near singularities, slower to converge.
     public var damping: Float = 0.02
+    /// Convergence tolerances (m, rad).
     public var positionTolerance: Float = 5e-4
     public var orientationTolerance: Float = 2e-3
     /// Null-space target posture (redundant chains only) and its gain per iteration.
@@ -39,8 +43,11 @@ public struct IKOptions: Sendable {
 
 /// The outcome of an IK solve.
 public struct IKResult: Sendable {
+    /// The configuration found (always within limits).
     public var q: JointVector
+    /// Whether both tolerances were met.
     public var converged: Bool
+    /// Remaining errors (m, rad) and iterations used.
     public var positionError: Float
     public var orientationError: Float
     public var iterations: Int

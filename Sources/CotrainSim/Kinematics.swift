@@ -12,8 +12,10 @@ public enum JointKind: Sendable { case revolute, prismatic }
 
 /// One joint of a chain, with its limits.
 public struct Joint: Sendable {
+    /// Joint name, used in action and proprio names.
     public var name: String
     public var kind: JointKind
+    /// Fixed transforms before and after the joint motion.
     public var pre: Pose
     public var post: Pose
     /// Position limits (rad or m).
@@ -58,6 +60,7 @@ public struct Joint: Sendable {
 /// The geometric Jacobian of the tool centre point: 6 rows (linear x, y, z, angular x,
 /// y, z), one lane per joint.
 public struct Jacobian: Sendable {
+    /// Row k, lane i: ∂(tool twist component k)/∂q_i.
     public var rows = InlineArray<6, JointVector>(repeating: .zero)
     public init() {}
 }
@@ -66,6 +69,7 @@ public struct Jacobian: Sendable {
 public struct KinematicChain: Sendable {
     /// Where the robot is mounted, in world coordinates.
     public var base: Pose
+    /// Joints from base to tool.
     public var joints: [Joint]
     /// From the last joint frame to the tool centre point (between the fingertips).
     public var tool: Pose
@@ -75,6 +79,7 @@ public struct KinematicChain: Sendable {
         self.base = base; self.joints = joints; self.tool = tool
     }
 
+    /// Number of joints.
     public var dof: Int { joints.count }
 
     /// Lower and upper limits as joint vectors (unused lanes are 0).

@@ -40,17 +40,21 @@ public func wrapAngle(_ a: Float) -> Float {
 
 /// A 3×3 matrix stored as columns (rotation matrices in this module).
 public struct Mat3: Sendable, Equatable {
+    /// Columns (for a rotation: the frame's x, y, z axes).
     public var c0: Vec3, c1: Vec3, c2: Vec3
 
     public init(_ c0: Vec3, _ c1: Vec3, _ c2: Vec3) {
         self.c0 = c0; self.c1 = c1; self.c2 = c2
     }
 
+    /// The identity rotation.
     public static let identity = Mat3(Vec3(1, 0, 0), Vec3(0, 1, 0), Vec3(0, 0, 1))
 
+    /// Matrix–vector and matrix–matrix products.
     public static func * (m: Mat3, v: Vec3) -> Vec3 { m.c0 * v.x + m.c1 * v.y + m.c2 * v.z }
     public static func * (a: Mat3, b: Mat3) -> Mat3 { Mat3(a * b.c0, a * b.c1, a * b.c2) }
 
+    /// The transpose (the inverse, for a rotation).
     public var transposed: Mat3 {
         Mat3(Vec3(c0.x, c1.x, c2.x), Vec3(c0.y, c1.y, c2.y), Vec3(c0.z, c1.z, c2.z))
     }
@@ -74,15 +78,19 @@ public struct Mat3: Sendable, Equatable {
     /// The rotation vector (axis × angle) of this rotation matrix: the SO(3) log map.
     /// IK uses it as the orientation error, so it must stay correct near angle π.
     public var rotationVector: Vec3 {
-        let trace = c0.x + c1.y + c2.z
-        let cosA = min(1, max(-1, (trace - 1) / 2))
-        let angle = acosf(cosA)
-        let skew = Vec3(c1.z - c2.y, c2.x - c0.z, c0.y - c1.x)
+        // atan2 of (sin, cos) stays well conditioned near 0 and π, where acos does not.
+        let skew = Vec3(c1.z - c2.y, c2.x - c0.z, c0.y - c1.x)  // 2 sin(θ) · axis
+        let sinA = length(skew) * 0.5
+        let cosA = (c0.x + c1.y + c2.z - 1) * 0.5
+        let angle = atan2f(sinA, cosA)
         if angle < 1e-4 { return skew * 0.5 }
-        if angle < .pi - 1e-3 { return skew * (angle / (2 * sinf(angle))) }
-        // Near π the skew part vanishes: recover the axis from the symmetric part R ≈ 2aaᵀ − I.
+        if sinA > 1e-3 { return skew * (angle / (2 * sinA)) }
+        // Near π the skew part vanishes: take the axis from the symmetric part,
+        // R = cos θ I + (1 − cos θ) a aᵀ + sin θ [a]×, and its sign from the skew part.
+        let t = max(1 - cosA, 1e-6)
         var axis = Vec3(
-            ((c0.x + 1) / 2).squareRoot(), ((c1.y + 1) / 2).squareRoot(), ((c2.z + 1) / 2).squareRoot())
+            max(0, (c0.x - cosA) / t).squareRoot(), max(0, (c1.y - cosA) / t).squareRoot(),
+            max(0, (c2.z - cosA) / t).squareRoot())
         if axis.x >= axis.y && axis.x >= axis.z {
             axis.y = copysignf(axis.y, c0.y + c1.x); axis.z = copysignf(axis.z, c0.z + c2.x)
         } else if axis.y >= axis.z {
@@ -90,12 +98,14 @@ public struct Mat3: Sendable, Equatable {
         } else {
             axis.x = copysignf(axis.x, c0.z + c2.x); axis.y = copysignf(axis.y, c1.z + c2.y)
         }
+        if dot(axis, skew) < 0 { axis = -axis }
         return normalized(axis) * angle
     }
 }
 
 /// A rigid transform: rotation then translation (`p ↦ R p + t`).
 public struct Pose: Sendable, Equatable {
+    /// Orientation and position of the frame in its parent.
     public var rotation: Mat3
     public var translation: Vec3
 
@@ -103,6 +113,7 @@ public struct Pose: Sendable, Equatable {
         self.rotation = rotation; self.translation = translation
     }
 
+    /// The identity transform.
     public static let identity = Pose()
 
     /// A pure translation.
@@ -114,6 +125,7 @@ public struct Pose: Sendable, Equatable {
         Pose(rotation: Mat3.rotZ(yaw) * Mat3.rotX(.pi), translation: p)
     }
 
+    /// Composition: `(a * b).apply(p) == a.apply(b.apply(p))`.
     public static func * (a: Pose, b: Pose) -> Pose {
         Pose(rotation: a.rotation * b.rotation, translation: a.rotation * b.translation + a.translation)
     }
@@ -121,6 +133,7 @@ public struct Pose: Sendable, Equatable {
     /// Maps a point from this pose's frame to the parent frame.
     public func apply(_ p: Vec3) -> Vec3 { rotation * p + translation }
 
+    /// The inverse transform.
     public var inverse: Pose {
         let rt = rotation.transposed
         return Pose(rotation: rt, translation: -(rt * translation))

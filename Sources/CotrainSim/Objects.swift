@@ -17,6 +17,7 @@ public enum ObjectShape: String, CaseIterable, Sendable, Codable {
 
 /// One rigid object on the table.
 public struct SimObject: Sendable, Equatable {
+    /// Shape and colour, as instructions name them.
     public var shape: ObjectShape
     public var colour: SimColour
     /// Half the side (cube) or the radius (cylinder, bowl), in metres.

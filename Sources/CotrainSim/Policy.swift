@@ -7,11 +7,14 @@ public struct Observation: Sendable, Equatable {
     public var image: [UInt8]
     /// Optional wrist-camera image with the same layout.
     public var wristImage: [UInt8]?
+    /// Image size in pixels (both images).
     public var imageWidth: Int
     public var imageHeight: Int
     /// Proprioception as defined by `Embodiment.proprioNames`.
     public var proprio: [Float]
+    /// The task instruction in words.
     public var instruction: String
+    /// Which robot is acting (selects the policy's embodiment stems).
     public var embodiment: EmbodimentKind
 
     public init(
@@ -35,6 +38,7 @@ public protocol Policy {
 /// The trivial policy: keeps the arm still and the gripper open. Used as a baseline and
 /// to measure evaluation overhead.
 public struct HoldStillPolicy: Policy {
+    /// Action size and number of actions per chunk.
     public let actionDimension: Int
     public let chunk: Int
 

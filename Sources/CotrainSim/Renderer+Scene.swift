@@ -2,6 +2,7 @@
 
 /// The robot state the renderer needs.
 public struct RobotPose: Sendable, Equatable {
+    /// Joint configuration and the tool pose it gives.
     public var q: JointVector
     public var tool: Pose
     /// Gripper opening fraction in [0, 1] (suction: 1 when on).
@@ -96,7 +97,7 @@ extension Renderer {
             let width = e.maxOpening * robot.opening / 2 + 0.007
             let bodyColour = skin ? e.linkColour : dark
             addBox(
-                center: palm, axes: Mat3(tool.rotation.c0 * (skin ? 0.08 : 0.025), fingerAxis * (e.maxOpening + 0.03), axis * 0.03),
+                center: palm, axes: Mat3(tool.rotation.c0 * (skin ? 0.05 : 0.025), fingerAxis * (e.maxOpening + 0.03), axis * 0.03),
                 albedo: bodyColour)
             for side: Float in [-1, 1] {
                 addBox(

@@ -16,13 +16,16 @@ struct DrawItem: Sendable {
 
 /// Rasterizes tabletop scenes into RGB8 images (row-major, top row first, 3 bytes/pixel).
 public struct Renderer: Sendable {
+    /// Image size in pixels.
     public let width: Int
     public let height: Int
     var depth: [Float]
     var items: [DrawItem] = []
-    /// Per-vertex scratch: screen x, y, 1/depth (0 when behind the near plane).
+    /// Per-vertex scratch: screen x, y, 1/depth, 1 (all 0 when in front of the near plane),
+    /// world and view-space positions.
     var screen: [SIMD4<Float>] = []
     var world: [Vec3] = []
+    var view: [Vec3] = []
     var points: [Vec3] = []
     let cube = Mesh.cube, cylinder = Mesh.cylinder, bowl = Mesh.bowl
 
@@ -36,7 +39,11 @@ public struct Renderer: Sendable {
         let maxVertices = max(cube.vertices.count, cylinder.vertices.count, bowl.vertices.count)
         screen = [SIMD4<Float>](repeating: .zero, count: maxVertices)
         world = [Vec3](repeating: .zero, count: maxVertices)
+        view = world
     }
+
+    /// Near clipping plane distance (m); the wrist camera sits close to the fingers.
+    static let near: Float = 0.01
 
     /// Bytes in one image.
     public var imageByteCount: Int { width * height * 3 }
@@ -52,6 +59,10 @@ public struct Renderer: Sendable {
         let cx = Float(width) * 0.5, cy = Float(height) * 0.5
         let light = settings.lightDirection
         let w = width, h = height
+        func project(_ v: Vec3) -> SIMD4<Float> {
+            let iz = 1 / v.z
+            return SIMD4(cx + v.x * focal * iz, cy - v.y * focal * iz, iz, 1)
+        }
         image.withUnsafeMutableBufferPointer { img in
             depth.withUnsafeMutableBufferPointer { zbuf in
                 for i in 0..<(w * h) {
@@ -60,6 +71,7 @@ public struct Renderer: Sendable {
                 }
                 screen.withUnsafeMutableBufferPointer { scr in
                     world.withUnsafeMutableBufferPointer { wp in
+                      view.withUnsafeMutableBufferPointer { vp in
                         for item in items {
                             let mesh: Mesh
                             switch item.shape {
@@ -72,10 +84,9 @@ public struct Renderer: Sendable {
                                     let p = item.linear * verts[k] + item.offset
                                     wp[k] = p
                                     let d = p - camera.position
-                                    let z = dot(d, forward)
-                                    if z < 0.02 { scr[k] = .zero; continue }
-                                    let iz = 1 / z
-                                    scr[k] = SIMD4(cx + dot(d, right) * focal * iz, cy - dot(d, up) * focal * iz, iz, 1)
+                                    let v = Vec3(dot(d, right), dot(d, up), dot(d, forward))
+                                    vp[k] = v
+                                    scr[k] = v.z >= Self.near ? project(v) : .zero
                                 }
                             }
                             mesh.indices.withUnsafeBufferPointer { idx in
@@ -84,12 +95,35 @@ public struct Renderer: Sendable {
                                     var n = cross(wp[i1] - wp[i0], wp[i2] - wp[i0])
                                     n = normalized(n)
                                     let shade = settings.ambient + settings.lightIntensity * max(0, dot(n, light))
-                                    Self.triangle(
-                                        scr[i0], scr[i2], scr[i1], colour: item.albedo * shade, textured: item.textured,
-                                        width: w, height: h, image: img, depth: zbuf)
+                                    let colour = item.albedo * shade
+                                    if scr[i0].w > 0 && scr[i1].w > 0 && scr[i2].w > 0 {
+                                        Self.triangle(
+                                            scr[i0], scr[i2], scr[i1], colour: colour, textured: item.textured,
+                                            width: w, height: h, image: img, depth: zbuf)
+                                        continue
+                                    }
+                                    // Straddles the near plane: clip in view space, draw the fan.
+                                    var polygon = InlineArray<4, Vec3>(repeating: .zero)
+                                    var count = 0
+                                    var tri = InlineArray<3, Vec3>(repeating: .zero)
+                                    tri[0] = vp[i0]; tri[1] = vp[i1]; tri[2] = vp[i2]
+                                    for k in 0..<3 {
+                                        let a = tri[k], b = tri[(k + 1) % 3]
+                                        if a.z >= Self.near { polygon[count] = a; count += 1 }
+                                        if (a.z >= Self.near) != (b.z >= Self.near) {
+                                            polygon[count] = a + (b - a) * ((Self.near - a.z) / (b.z - a.z)); count += 1
+                                        }
+                                    }
+                                    guard count >= 3 else { continue }
+                                    for k in 1..<(count - 1) {
+                                        Self.triangle(
+                                            project(polygon[0]), project(polygon[k + 1]), project(polygon[k]), colour: colour,
+                                            textured: item.textured, width: w, height: h, image: img, depth: zbuf)
+                                    }
                                 }
                             }
                         }
+                      }
                     }
                 }
             }
@@ -102,7 +136,6 @@ public struct Renderer: Sendable {
         _ v0: SIMD4<Float>, _ v1: SIMD4<Float>, _ v2: SIMD4<Float>, colour: Vec3, textured: Bool,
         width: Int, height: Int, image: UnsafeMutableBufferPointer<UInt8>, depth: UnsafeMutableBufferPointer<Float>
     ) {
-        guard v0.w > 0, v1.w > 0, v2.w > 0 else { return }  // near-plane: drop the triangle
         let area = (v1.x - v0.x) * (v2.y - v0.y) - (v1.y - v0.y) * (v2.x - v0.x)
         guard area > 1e-9 else { return }  // back-facing or degenerate
         let minX = max(0, Int(min(v0.x, v1.x, v2.x).rounded(.down)))

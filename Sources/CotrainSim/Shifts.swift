@@ -65,15 +65,19 @@ public struct DistributionShift: Sendable, Codable, Equatable {
 
 /// The concrete look of one episode, sampled from a `DistributionShift`.
 public struct RenderSettings: Sendable, Equatable {
+    /// Third-person camera (pose and intrinsics).
     public var camera: Camera
     /// Unit vector pointing towards the light.
     public var lightDirection: Vec3
+    /// Directional and ambient light strength.
     public var lightIntensity: Float
     public var ambient: Float
+    /// Table and background albedo.
     public var tableColour: Vec3
     public var backgroundColour: Vec3
     /// Albedo offset per object index (empty: none).
     public var objectTint: [Vec3]
+    /// Whether objects get the checker texture.
     public var textured: Bool
 
     /// Nominal settings for a `width × height` image.

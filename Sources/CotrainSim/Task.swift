@@ -62,6 +62,7 @@ public struct SceneConfig: Sendable, Codable, Equatable {
 
 /// A task family with the concepts and phrasing its instances are drawn from.
 public struct TaskSpec: Sendable, Codable, Equatable {
+    /// The family, the concepts scenes may contain, and the template set.
     public var family: TaskFamily
     public var scene: SceneConfig
     public var phrasing: PhrasingSet
@@ -90,9 +91,36 @@ public enum TaskGoal: Sendable, Equatable {
 
 /// One sampled task: instruction, goal and the milestones used for completion scores.
 public struct TaskInstance: Sendable, Equatable {
+    /// The family, the instruction given to the policy, and the goal it encodes.
     public var family: TaskFamily
     public var instruction: String
     public var goal: TaskGoal
     /// Short descriptions of the milestones, in the order they are normally reached.
     public var milestones: [String]
+}
+
+/// Why a task spec cannot produce valid scenes.
+public struct TaskSpecError: Error, Equatable, CustomStringConvertible {
+    public var family: TaskFamily
+    /// What is wrong and how to fix it.
+    public var reason: String
+    public var description: String { "task spec \(family.rawValue): \(reason)" }
+}
+
+extension TaskSpec {
+    /// Checks that scenes can be sampled (call when loading suites from files; sampling
+    /// an invalid spec is a programming error and traps).
+    public func validate() throws(TaskSpecError) {
+        func fail(_ reason: String) -> TaskSpecError { TaskSpecError(family: family, reason: reason) }
+        if scene.colours.isEmpty { throw fail("the scene config lists no colours; add at least one") }
+        if scene.shapes.isEmpty { throw fail("the scene config lists no graspable shapes; add cube or cylinder") }
+        if family == .sortByColour && Set(scene.colours).count < 2 {
+            throw fail("sorting by colour needs at least two colours in the scene config")
+        }
+        if family == .stack && Set(scene.colours).count * Set(scene.shapes).count < 2 {
+            throw fail("stacking needs two distinguishable objects: add a colour or a shape")
+        }
+        if scene.distractors.upperBound > 4 { throw fail("at most 4 distractors fit the table (got \(scene.distractors.upperBound))") }
+        if !(0...0.3).contains(scene.sizeJitter) { throw fail("size jitter must be within 0...0.3 (got \(scene.sizeJitter))") }
+    }
 }

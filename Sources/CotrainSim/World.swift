@@ -27,11 +27,13 @@ public struct Workspace: Sendable, Equatable {
 
 /// The objects on the table plus which one the robot holds.
 public struct World: Sendable {
+    /// All objects; task goals refer to them by index.
     public var objects: [SimObject]
     /// Index of the held object, if any.
     public var held: Int?
     /// The held object's bottom-centre pose in the tool frame, fixed at grasp time.
     public var heldOffset: Pose = .identity
+    /// Table and tool limits.
     public var workspace: Workspace
 
     public init(objects: [SimObject] = [], workspace: Workspace = Workspace()) {

@@ -2,7 +2,7 @@
 import Foundation
 
 /// One GEMM problem: `C (m,n) = op(A) (m,k) · op(B) (k,n)`.
-public struct GemmShape: Sendable, Hashable, CustomStringConvertible {
+public struct GemmShape: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A label such as `"qkv.forward"`.
     public var name: String
     /// Rows of C.
@@ -30,7 +30,7 @@ public struct GemmShape: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The measured speed of one GEMM problem.
-public struct GemmBenchmarkResult: Sendable {
+public struct GemmBenchmarkResult: Sendable, Codable {
     /// The problem.
     public var shape: GemmShape
     /// Threads the kernel was allowed to use.

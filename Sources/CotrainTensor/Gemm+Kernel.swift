@@ -17,31 +17,37 @@ func storeF16(_ v: F16, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: F16.self)
 }
 
-/// `C[0..<6, 0..<32] = [C +] Apanel · Bpanel` over `kc` steps.
-// a: packed (kc, 6), b: packed (kc, 32), c: (6, ldc)
+/// `C[0..<6, 0..<32] = [C +] A · Bpanel` over `kc` steps.
+///
+/// A is read in place: element (r, p) at `a[r·rowStride + p·colStride]`. That covers
+/// row-major A (`lda, 1`), A stored transposed (`1, lda`) and a packed edge panel
+/// (`1, 6`), so A is only packed for partial panels; measured, in-place A reads cost
+/// nothing here while scalar A packing took ~8% of a training step.
+// a: (6, kc) strided, b: packed (kc, 32), c: (6, ldc)
 @inline(__always)
 func gemmMicroKernel(
-    kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    kc: Int, a: UnsafePointer<Float>, rowStride: Int, colStride: Int, b: UnsafePointer<Float>,
     c: UnsafeMutablePointer<Float>, ldc: Int, load: Bool
 ) {
     var c00 = F16(), c01 = F16(), c10 = F16(), c11 = F16(), c20 = F16(), c21 = F16()
     var c30 = F16(), c31 = F16(), c40 = F16(), c41 = F16(), c50 = F16(), c51 = F16()
+    let rs = rowStride
     var pa = a, pb = b
     for _ in 0..<kc {
         let b0 = loadF16(pb), b1 = loadF16(pb + 16)
         var x = F16(repeating: pa[0])
         c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
-        x = F16(repeating: pa[1])
+        x = F16(repeating: pa[rs])
         c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
-        x = F16(repeating: pa[2])
+        x = F16(repeating: pa[2 &* rs])
         c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
-        x = F16(repeating: pa[3])
+        x = F16(repeating: pa[3 &* rs])
         c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-        x = F16(repeating: pa[4])
+        x = F16(repeating: pa[4 &* rs])
         c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-        x = F16(repeating: pa[5])
+        x = F16(repeating: pa[5 &* rs])
         c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
-        pa += 6
+        pa += colStride
         pb += 32
     }
     if load {

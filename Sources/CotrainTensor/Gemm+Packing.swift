@@ -5,7 +5,8 @@
 // never branches on size.
 
 extension GemmOperands {
-    /// Packs rows `i0..<i0+mc`, k `k0..<k0+kc` of op(A) into MR-row panels.
+    /// Packs rows `i0..<i0+mc`, k `k0..<k0+kc` of op(A) into MR-row panels (the driver
+    /// uses it for the partial last panel only; full panels are read in place).
     // dst: ceil(mc/MR) panels, each (kc, MR): dst[panel][p*MR + r] = op(A)[i0+panel*MR+r, k0+p]
     @inline(__always)
     func packA(into dst: UnsafeMutablePointer<Float>, i0: Int, mc: Int, k0: Int, kc: Int) {
@@ -76,10 +77,28 @@ extension GemmOperands {
                     }
                 }
             } else {
-                // B stored (n,k): read each column's k run contiguously, write strided.
-                for j in 0..<cols {
+                // B stored (n,k): a transpose. Four columns at a time: four contiguous
+                // read streams, one 16-byte run written per k (measured 2× faster than
+                // one column at a time, which dominated small NT products in attention).
+                var j = 0
+                while j + 4 <= cols {
+                    let s0 = b + (firstCol + j) * ldb + k0
+                    let (s1, s2, s3) = (s0 + ldb, s0 + 2 * ldb, s0 + 3 * ldb)
+                    var o = out + j
+                    for p in 0..<kc {
+                        o[0] = s0[p]; o[1] = s1[p]; o[2] = s2[p]; o[3] = s3[p]
+                        o += nr
+                    }
+                    j += 4
+                }
+                while j < cols {
                     let src = b + (firstCol + j) * ldb + k0
-                    for p in 0..<kc { out[p * nr + j] = src[p] }
+                    var o = out + j
+                    for p in 0..<kc {
+                        o[0] = src[p]
+                        o += nr
+                    }
+                    j += 1
                 }
                 if cols < nr {
                     for p in 0..<kc { for j in cols..<nr { out[p * nr + j] = 0 } }

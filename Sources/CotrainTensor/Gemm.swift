@@ -15,7 +15,7 @@ enum GemmBlocking {
     static let nr = 32
     /// K block: a packed B micro-panel (KC×NR) stays in L1.
     static let kc = 128
-    /// M block: a packed A block (MC×KC) stays in L2.
+    /// M block: the A rows one pass over the B block reuses (MC×KC stays in L2).
     static let mc = 96
     /// N block: a packed B block (KC×NC) stays in L2/L3.
     static let nc = 1536
@@ -34,10 +34,10 @@ public final class GemmWorkspace {
     /// Times the buffers were (re)allocated; constant once warmed up.
     public private(set) var allocations = 0
 
-    /// Floats per worker: an A block, a B block and one edge tile.
+    /// Floats per worker: one packed A edge panel, a packed B block and one edge tile.
     static let perWorker: Int = {
         let b = GemmBlocking.self
-        return b.mc * b.kc + b.kc * ((b.nc + b.nr - 1) / b.nr * b.nr) + b.mr * b.nr
+        return b.mr * b.kc + b.kc * ((b.nc + b.nr - 1) / b.nr * b.nr) + b.mr * b.nr
     }()
 
     /// An empty workspace; buffers are allocated by the first multiply.
@@ -74,6 +74,9 @@ public enum Gemm {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         accumulate: Bool, threads: Int, workspace: GemmWorkspace
     ) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative size \(m)×\(n)×\(k)")
+        precondition(lda >= Swift.max(1, transA ? m : k) && ldb >= Swift.max(1, transB ? k : n) && ldc >= Swift.max(1, n),
+                     "gemm: leading dimensions \(lda), \(ldb), \(ldc) too small for \(m)×\(n)×\(k)")
         guard m > 0, n > 0 else { return }
         if k == 0 {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
@@ -135,7 +138,7 @@ struct GemmOperands {
             GemmBlocking.mr, GemmBlocking.nr, GemmBlocking.kc, GemmBlocking.mc, GemmBlocking.nc
         )
         let packedA = buffers
-        let packedB = buffers + mcMax * kcMax
+        let packedB = buffers + mr * kcMax
         let edge = packedB + kcMax * ((ncMax + nr - 1) / nr * nr)
         var pc = 0
         while pc < k {
@@ -149,7 +152,12 @@ struct GemmOperands {
                 var ic = rows.lowerBound
                 while ic < rows.upperBound {
                     let mc = Swift.min(mcMax, rows.upperBound - ic)
-                    packA(into: packedA, i0: ic, mc: mc, k0: pc, kc: kc)
+                    // Full panels read A in place; a partial last panel is packed with
+                    // zero rows so the kernel never needs a row count.
+                    let fullRows = mc / mr * mr
+                    if fullRows < mc {
+                        packA(into: packedA, i0: ic + fullRows, mc: mc - fullRows, k0: pc, kc: kc)
+                    }
                     var jr = 0
                     while jr < nc {
                         let nn = Swift.min(nr, nc - jr)
@@ -157,12 +165,19 @@ struct GemmOperands {
                         var ir = 0
                         while ir < mc {
                             let mm = Swift.min(mr, mc - ir)
-                            let aPanel = UnsafePointer(packedA + ir * kc)
-                            let cTile = c + (ic + ir) * ldc + jc + jr
+                            let row = ic + ir
+                            let (aPanel, rs, cs) = mm == mr
+                                ? (transA ? a + pc * lda + row : a + row * lda + pc, transA ? 1 : lda, transA ? lda : 1)
+                                : (UnsafePointer(packedA), 1, mr)
+                            let cTile = c + row * ldc + jc + jr
                             if mm == mr && nn == nr {
-                                gemmMicroKernel(kc: kc, a: aPanel, b: bPanel, c: cTile, ldc: ldc, load: load)
+                                gemmMicroKernel(
+                                    kc: kc, a: aPanel, rowStride: rs, colStride: cs, b: bPanel,
+                                    c: cTile, ldc: ldc, load: load)
                             } else {
-                                gemmMicroKernel(kc: kc, a: aPanel, b: bPanel, c: edge, ldc: nr, load: false)
+                                gemmMicroKernel(
+                                    kc: kc, a: aPanel, rowStride: rs, colStride: cs, b: bPanel,
+                                    c: edge, ldc: nr, load: false)
                                 for r in 0..<mm {
                                     let dst = cTile + r * ldc, src = edge + r * nr
                                     if load {

@@ -63,7 +63,7 @@ func broadcastAddForward(
 func broadcastAddBackwardB(
     _ db: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, p: Int, q: Int, r: Int, threads: Int
 ) {
-    let chunk = 256
+    let chunk = 64  // a bias of 128 still splits over two threads
     let chunksPerP = (r + chunk - 1) / chunk
     parallelRanges(p * chunksPerP, threads: threads, grain: Swift.max(1, elementwiseGrain / Swift.max(q * chunk, 1))) { tasks in
         for t in tasks {

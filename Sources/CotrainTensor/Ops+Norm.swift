@@ -2,31 +2,9 @@
 //
 // Parameter gradients (γ, β) are column sums over rows: threads own disjoint column
 // chunks and add rows in order, so the sums do not depend on the thread count.
-import Foundation
 
 /// Columns per task in column reductions (a multiple of 16).
 let columnChunk = 32
-
-/// Mean of n floats.
-@inline(__always)
-func rowMean(_ x: UnsafePointer<Float>, _ n: Int) -> Float { rowSum(x, n) / Float(n) }
-
-/// Sum of n floats (16-lane partial sums, then lanes in order: deterministic).
-@inline(__always)
-func rowSum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = F16()
-    var i = 0
-    while i + 16 <= n {
-        acc += loadF16(x + i)
-        i += 16
-    }
-    var s = acc.sum()
-    while i < n {
-        s += x[i]
-        i += 1
-    }
-    return s
-}
 
 // inp (N,C), gamma (C), beta (C) -> out (N,C); saves mean (N), rstd (N)
 func layerNormForward(
@@ -135,44 +113,4 @@ func rmsNormBackward(
             }
         }
     }
-}
-
-// inp (N,V) -> out (N,V) = softmax over the last axis
-func softmaxForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, n: Int, v: Int, threads: Int) {
-    parallelRanges(n, threads: threads, grain: Swift.max(1, elementwiseGrain / v)) { rows in
-        for row in rows { softmaxRow(out + row * v, inp + row * v, v) }
-    }
-}
-
-// dout (N,V), out (N,V) -> dinp (N,V) += out ⊙ (dout − Σ dout·out)
-func softmaxBackward(
-    _ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ out: UnsafePointer<Float>,
-    n: Int, v: Int, threads: Int
-) {
-    parallelRanges(n, threads: threads, grain: Swift.max(1, elementwiseGrain / v)) { rows in
-        for row in rows {
-            let y = out + row * v, g = dout + row * v, dx = dinp + row * v
-            let s = dot(g, y, v)
-            for i in 0..<v { dx[i] += y[i] * (g[i] - s) }
-        }
-    }
-}
-
-/// Softmax of one row of `n` scores; `-∞` entries get probability exactly 0, and a row
-/// with no finite score becomes all zeros (a fully masked attention row).
-/// Returns log Σ exp(x − max) + max (the log-partition) for losses.
-@discardableResult @inline(__always)
-func softmaxRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) -> Float {
-    var m = -Float.infinity
-    for i in 0..<n { m = Swift.max(m, src[i]) }
-    if m == -Float.infinity {
-        dst.update(repeating: 0, count: n)
-        return -Float.infinity
-    }
-    let vm = F16(repeating: m), ninf = F16(repeating: -.infinity)
-    mapF16(src, dst, n) { x in expF16(x - vm).replacing(with: 0, where: x .== ninf) }
-    let s = rowSum(dst, n)
-    let inv = 1 / s
-    for i in 0..<n { dst[i] *= inv }
-    return m + Foundation.log(s)
 }

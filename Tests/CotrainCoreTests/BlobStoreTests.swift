@@ -12,7 +12,7 @@ import Testing
         #expect(a == (try SHA256.hash(Array("alpha".utf8))))
         #expect(try store.read(a) == Array("alpha".utf8))
         #expect(try store.list() == [a, b].sorted { $0.hex < $1.hex })
-        #expect(try BlobStore.entries(of: dir.file("tmp")).isEmpty)
+        #expect(try directoryEntries(dir.file("tmp")).isEmpty)
     }
 
     @Test func corruptedBlobIsQuarantinedNotServed() throws {
@@ -57,7 +57,7 @@ import Testing
         try writer.append(Array(" shard?".utf8))
         #expect(throws: StoreError.self) { try writer.commit(expecting: promised) }
         #expect(try store.list().isEmpty)
-        #expect(try BlobStore.entries(of: dir.file("tmp")).isEmpty)
+        #expect(try directoryEntries(dir.file("tmp")).isEmpty)
     }
 
     @Test func streamedWriteMatchingPromiseIsPublished() throws {
@@ -80,7 +80,7 @@ import Testing
             let writer = try store.makeWriter()
             try writer.append([1, 2, 3])
         }
-        #expect(try BlobStore.entries(of: dir.file("tmp")).isEmpty)
+        #expect(try directoryEntries(dir.file("tmp")).isEmpty)
         #expect(try store.list().isEmpty)
     }
 

@@ -15,9 +15,9 @@ import Testing
             ("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
              "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"),
         ]
-        for (secret, public) in vectors {
+        for (secret, publicKey) in vectors {
             let key = try Ed25519PrivateKey(rawRepresentation: try Self.bytes(secret))
-            #expect(Hex.encode(key.publicKey.rawRepresentation) == public)
+            #expect(Hex.encode(key.publicKey.rawRepresentation) == publicKey)
             #expect(Hex.encode(try key.rawRepresentation()) == secret)
         }
     }

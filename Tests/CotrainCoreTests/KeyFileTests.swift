@@ -5,16 +5,8 @@ import Testing
 
 /// Serialized: the umask test changes process-wide state.
 @Suite(.serialized) struct KeyFileTests {
-    let directory: String
-
-    init() throws {
-        directory = NSTemporaryDirectory() + "cotrain-keyfile-\(UInt64.random(in: 0 ... .max))"
-        try sysCall("mkdir", directory) { mkdir(directory, 0o700) }
-    }
-
-    func cleanUp() {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    let temp = TemporaryDirectory("cotrain-keyfile")
+    var directory: String { temp.path }
 
     func mode(_ path: String) throws -> mode_t {
         var st = stat()
@@ -23,7 +15,6 @@ import Testing
     }
 
     @Test func writeCreates0600AndReadsBack() throws {
-        defer { cleanUp() }
         let path = directory + "/node.key"
         let key = try Ed25519PrivateKey()
         let old = umask(0)  // even with a permissive umask the file starts 0600
@@ -37,7 +28,6 @@ import Testing
     }
 
     @Test func existingKeyIsNotReplacedUnlessAsked() throws {
-        defer { cleanUp() }
         let path = directory + "/node.key"
         let first = try Ed25519PrivateKey(), second = try Ed25519PrivateKey()
         try writePrivateKey(first, to: path)
@@ -49,7 +39,6 @@ import Testing
 
     @Test(arguments: [0o644, 0o640, 0o604, 0o660, 0o602, 0o620])
     func groupOrWorldAccessIsRefused(_ permissions: Int) throws {
-        defer { cleanUp() }
         let path = directory + "/node.key"
         try writePrivateKey(try Ed25519PrivateKey(), to: path)
         try sysCall("chmod", path) { chmod(path, mode_t(permissions)) }
@@ -61,7 +50,6 @@ import Testing
     }
 
     @Test func nonRegularFilesAreRefused() throws {
-        defer { cleanUp() }
         #expect(throws: KeyFileError.notRegularFile(path: directory)) { try readPrivateKey(from: directory) }
         let fifo = directory + "/fifo"
         try sysCall("mkfifo", fifo) { mkfifo(fifo, 0o600) }
@@ -71,21 +59,19 @@ import Testing
     }
 
     @Test func oversizedAndNonKeyFilesAreRefused() throws {
-        defer { cleanUp() }
         let big = directory + "/big.key"
-        FileManager.default.createFile(atPath: big, contents: Data(count: PEM.maximumSize + 1), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: big, contents: Data(count: PEM.maximumSize + 1), attributes: [.posixPermissions: 0o600])
         #expect(throws: KeyFileError.tooLarge(path: big, size: PEM.maximumSize + 1, limit: PEM.maximumSize)) {
             try readPrivateKey(from: big)
         }
         let cert = directory + "/cert.key"
         let pem = try Certificate.selfSigned(labName: "lab", key: Ed25519PrivateKey()).pemEncoded()
-        FileManager.default.createFile(atPath: cert, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: cert, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600])
         let error = #expect(throws: PEMError.self) { try readPrivateKey(from: cert) }
         #expect(error?.source == cert)
     }
 
     @Test func ownershipRule() throws {
-        defer { cleanUp() }
         let path = directory + "/node.key"
         try writePrivateKey(try Ed25519PrivateKey(), to: path)
         guard geteuid() == 0 else { return }  // only root can give a file away

@@ -70,7 +70,7 @@ import Testing
     @Test func hugeAndBinaryInputsAreRefused() throws {
         let huge = keyPEM + String(repeating: "\n", count: PEM.maximumSize)
         #expect(Self.keyProblem(huge) == .tooLarge(size: huge.utf8.count, limit: PEM.maximumSize))
-        var rng = SplitMix64(seed: 11)
+        var rng = TestRNG(seed: 11)
         for _ in 0..<200 {
             let junk = (0..<Int(rng.next() % 2000)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             #expect(throws: PEMError.self) { try Ed25519PrivateKey(pemEncoded: junk, source: "junk") }
@@ -92,7 +92,7 @@ import Testing
     /// Thousands of seeded mutations of valid PEM keys and certificates: each must
     /// parse or throw PEMError (the typed throw guarantees the type); none may crash.
     @Test func randomizedMutationsNeverCrash() throws {
-        var rng = SplitMix64(seed: 0xC07_4A1)
+        var rng = TestRNG(seed: 0xC07_4A1)
         let originals = [Array(keyPEM.utf8), Array(certPEM.utf8)]
         let base64 = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=".utf8)
         var parsed = 0, refused = 0

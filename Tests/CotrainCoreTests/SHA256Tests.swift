@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func streamingMatchesOneShotAtAnySplit() throws {
-        var rng = SplitMix64(seed: 7)
+        var rng = TestRNG(seed: 7)
         let data = (0..<100_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let expected = try SHA256.hash(data)
         let hasher = try SHA256Hasher()
@@ -37,9 +37,9 @@ import Testing
     }
 
     @Test func fileHashMatchesMemoryHash() throws {
-        let path = NSTemporaryDirectory() + "cotrain-sha-\(UInt64.random(in: 0 ... .max))"
-        defer { unlink(path) }
-        var rng = SplitMix64(seed: 3)
+        let temp = TemporaryDirectory("cotrain-sha")
+        let path = temp.file("data")
+        var rng = TestRNG(seed: 3)
         let data = (0..<(3 << 20) + 17).map { _ in UInt8(truncatingIfNeeded: rng.next()) }  // crosses 1 MiB chunks
         try Data(data).write(to: URL(fileURLWithPath: path))
         #expect(try SHA256.hash(fileAt: path) == SHA256.hash(data))
@@ -80,19 +80,5 @@ import Testing
         let a = try SecureRandom.bytes(count: 32), b = try SecureRandom.bytes(count: 32)
         #expect(a.count == 32 && a != b)
         #expect(try SecureRandom.bytes(count: 0).isEmpty)
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, so randomized tests
-/// are reproducible from their seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

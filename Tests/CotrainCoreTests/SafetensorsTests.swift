@@ -13,7 +13,7 @@ func safetensorsFile(_ header: String, data: [UInt8] = [], declaredLength: UInt6
 /// A writer holding one tensor of every dtype, plus metadata.
 func everyDTypeWriter() throws -> SafetensorsWriter {
     var writer = SafetensorsWriter(metadata: ["format": "pt", "note": "ünïcode \"quoted\""])
-    try writer.add("f32", shape: [2, 3], values: [0, -1.5, .pi, .infinity, -0.0, 1e-40] as [Float])
+    try writer.add("f32", shape: [2, 3], values: [0, -1.5, .pi, .infinity, -0.0, .leastNonzeroMagnitude] as [Float])
     try writer.add("f64", shape: [2], values: [1.0 / 3.0, -1e300])
     try writer.add("f16", shape: [3], floats: [1, 65504, 1e-7], as: .f16)
     try writer.add("bf16", shape: [2], floats: [3.14159, -2], as: .bf16)
@@ -36,7 +36,7 @@ func everyDTypeWriter() throws -> SafetensorsWriter {
         let file = try SafetensorsFile(bytes: try everyDTypeWriter().bytes())
         #expect(file.metadata == ["format": "pt", "note": "ünïcode \"quoted\""])
         let f32 = try file.values("f32", as: Float.self)
-        #expect(f32.map(\.bitPattern) == ([0, -1.5, .pi, .infinity, -0.0, 1e-40] as [Float]).map(\.bitPattern))
+        #expect(f32.map(\.bitPattern) == ([0, -1.5, .pi, .infinity, -0.0, .leastNonzeroMagnitude] as [Float]).map(\.bitPattern))
         #expect(try file.floats("f32") == f32)
         #expect(try file.values("f64", as: Double.self) == [1.0 / 3.0, -1e300])
         #expect(try file.floats("f16") == [1, 65504, HalfFloat.f16.float(HalfFloat.f16.bits(1e-7))])
@@ -162,7 +162,7 @@ func everyDTypeWriter() throws -> SafetensorsWriter {
         let empty = directory.file("empty.safetensors")
         try AtomicFile.write([], to: empty)
         #expect(throws: SafetensorsError.inFile(path: empty, .truncated(size: 0, needed: 8))) { try SafetensorsFile.open(path: empty) }
-        #expect(throws: SafetensorsError.inFile(path: directory.path, .invalidHeader("not a regular file"))) {
+        #expect(throws: SafetensorsError.inFile(path: directory.path, .notRegularFile)) {
             try SafetensorsFile.open(path: directory.path)
         }
     }
@@ -201,7 +201,7 @@ func everyDTypeWriter() throws -> SafetensorsWriter {
         (safetensorsFile("{"), .invalidJSON(.unexpectedEnd(expected: "a key or '}'"))),
         (safetensorsFile("{}x"), .invalidJSON(.trailingData(offset: 2))),
         (safetensorsFile("{} \u{0}"), .invalidJSON(.trailingData(offset: 3))),
-        (safetensorsFile("{\(tensorA),\(tensorA)}", data: [0, 0, 0, 0]), .invalidJSON(.duplicateKey("a", offset: 55))),
+        (safetensorsFile("{\(tensorA),\(tensorA)}", data: [0, 0, 0, 0]), .invalidJSON(.duplicateKey("a", offset: 54))),
         (safetensorsFile(#"{"a":{"dtype":"F32","shape":[[1]],"data_offsets":[0,4]}}"#), .invalidJSON(.tooDeep(offset: 29, limit: 3))),
         (safetensorsFile(#"{"a":[]}"#), .invalidTensor(name: "a", reason: "entry is not an object")),
         (safetensorsFile(#"{"a":{"dtype":"F32","shape":[1]}}"#),
@@ -236,7 +236,7 @@ func everyDTypeWriter() throws -> SafetensorsWriter {
         (safetensorsFile(#"{"__metadata__":{"k":1}}"#), .invalidMetadata("value of \"k\" is not a string")),
         (safetensorsFile(#"{"__metadata__":"k"}"#), .invalidMetadata("must be an object")),
         (safetensorsFile(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, declaredLength: 20),
-            .invalidJSON(.unexpectedEnd(expected: "'\"' closing the string at byte 14"))),
+            .invalidJSON(.unexpectedEnd(expected: "a string key"))),
     ] as [([UInt8], SafetensorsError)])
     func rejectsHostileFiles(bytes: [UInt8], expected: SafetensorsError) {
         #expect(throws: expected) { try SafetensorsFile(bytes: bytes) }

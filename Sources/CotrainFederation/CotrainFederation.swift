@@ -1,0 +1,2 @@
+// CotrainFederation: node home, peers and approvals, TLS transport, wire protocol, deltas, aggregation, rounds.
+import CotrainCore

@@ -1,0 +1,85 @@
+// The joining side: `cotrain peers join HOST:PORT --id ID` records the intended peer
+// in DIR/state/outgoing/ and hands the request to a JoinDialer, which the TLS
+// transport implements. Until it is wired in, the dialer says so (no fake success).
+import CotrainCore
+import Foundation
+
+/// A join request this node sends to another node.
+public struct OutgoingJoin: Sendable {
+    /// The node to join; the transport must check it presents this id.
+    public let target: NodeID
+    /// Where to dial it.
+    public let endpoint: NodeEndpoint
+    /// The message for its admin (at most 1 KiB).
+    public let message: String
+    /// This node's lab, embodiment and advertised endpoint, sent along.
+    public let lab: String
+    public let embodiment: String
+    public let advertise: NodeEndpoint
+    /// Who asked (this node's admin) and when.
+    public let requestedBy: String
+    public let requestedAt: String
+
+    /// The record kept in `state/outgoing/<hex-id>.json`.
+    public var json: JSONValue {
+        .object([
+            ("format", 1), ("node_id", .string(target.digest.hex)), ("endpoint", .string(endpoint.description)),
+            ("message", .string(message)), ("lab", .string(lab)), ("embodiment", .string(embodiment)),
+            ("advertise", .string(advertise.description)), ("requested_by", .string(requestedBy)),
+            ("requested_at", .string(requestedAt)),
+        ])
+    }
+}
+
+/// The target's answer to a join request.
+public struct JoinReply: Sendable {
+    /// The standing the target gave this node.
+    public let status: JoinStatus
+    /// The target's certificate as presented in the TLS handshake (its id was checked).
+    public let certificate: Certificate
+    /// The target's embodiment, as it reported it.
+    public let embodiment: String
+
+    /// A reply.
+    public init(status: JoinStatus, certificate: Certificate, embodiment: String) {
+        self.status = status
+        self.certificate = certificate
+        self.embodiment = embodiment
+    }
+}
+
+/// Sends a join request over the network: dials the endpoint with this node's
+/// identity, checks the target's node id, sends the request and returns the answer.
+/// Implemented by the TLS transport.
+public protocol JoinDialer: Sendable {
+    /// Sends `request` and returns the target's reply; throws on any failure.
+    func sendJoinRequest(_ request: OutgoingJoin) throws -> JoinReply
+}
+
+/// The dialer used until the TLS transport is wired in: it always fails, saying so.
+public struct UnavailableJoinDialer: JoinDialer {
+    /// A dialer that cannot dial.
+    public init() {}
+
+    public func sendJoinRequest(_ request: OutgoingJoin) throws -> JoinReply {
+        throw JoinSendError.transportUnavailable(recorded: request.target)
+    }
+}
+
+/// Why a join request was not sent.
+public enum JoinSendError: CotrainError, Equatable {
+    /// This build has no network transport to send it with.
+    case transportUnavailable(recorded: NodeID)
+    /// The target answered, but the certificate it presented is not the id asked for.
+    case wrongTarget(expected: NodeID, found: NodeID)
+
+    public var description: String {
+        switch self {
+        case .transportUnavailable(let id):
+            return "the join request to \(id.short) was recorded in state/outgoing/ but NOT sent: this build of cotrain "
+                + "has no TLS transport yet; run the command again once `cotrain serve` is available"
+        case .wrongTarget(let expected, let found):
+            return "the node at that address is \(found), not \(expected); check the id with the other lab"
+        }
+    }
+}
