@@ -146,7 +146,7 @@ public struct ConnectionStateMachine: Sendable {
         case .ping(let nonce):
             return .send(.pong(nonce: nonce))
         case .pong:
-            return .none
+            return .deliver(message)  // for round-trip measurements; liveness is already noted
         default:
             guard message.type.isPermitted(from: standing) else {
                 return close(.notPermitted(peer: peerLabel, message: "\(message.type)", standing: standing), .notPermitted,

@@ -34,6 +34,9 @@ public struct NodeEndpoint: Hashable, Sendable, CustomStringConvertible {
                 throw NodeEndpointError(text: text, reason: "the '[' of an IPv6 address has no ']'")
             }
             host = text[text.index(after: text.startIndex)..<close]
+            guard Self.isIPv6(String(host)) else {
+                throw NodeEndpointError(text: text, reason: "only IPv6 addresses go in brackets, '\(host)' is not one")
+            }
             let rest = text[text.index(after: close)...]
             guard rest.hasPrefix(":") else {
                 throw NodeEndpointError(text: text, reason: "expected ':PORT' after ']', e.g. [::1]:7443")

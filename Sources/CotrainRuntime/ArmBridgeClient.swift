@@ -46,7 +46,7 @@ public final class ArmBridgeClient: Robot {
     public init(address: String, options: ArmBridgeClientOptions = ArmBridgeClientOptions(), stop: StopRequest = StopRequest()) throws(RuntimeError) {
         self.options = options
         self.stop = stop
-        do {
+        do throws(BridgeError) {
             let socket = try BridgeSocket.connect(address, timeout: options.connectTimeout)
             channel = BridgeChannel(socket: socket)
             try channel.send(.hello(version: BridgeProtocol.version, client: options.clientName))
@@ -94,7 +94,7 @@ public final class ArmBridgeClient: Robot {
 
     public func endEpisode() throws(RuntimeError) -> (success: Bool?, completion: Float?) {
         requestSequence += 1
-        do {
+        do throws(BridgeError) {
             try channel.send(.endEpisode(sequence: requestSequence))
             while true {
                 let message = try channel.receive(within: options.stateTimeout, waitingFor: "episode result")
@@ -118,7 +118,7 @@ public final class ArmBridgeClient: Robot {
 
     /// Sends `request` and waits for the state that acknowledges it.
     func exchange(_ request: BridgeMessage, timeout: Double, what: String) throws(RuntimeError) -> BridgeState {
-        do {
+        do throws(BridgeError) {
             guard connected else { throw BridgeError.disconnected(during: "an earlier failure") }
             try channel.send(request)
             let deadline = monotonicSeconds() + timeout

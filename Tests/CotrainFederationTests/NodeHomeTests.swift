@@ -29,7 +29,7 @@ import Testing
         let fixture = NodeFixture()
         let full = fixture.file("full")
         try FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: false)
-        FileManager.default.createFile(atPath: full + "/notes.txt", contents: Data("keep".utf8))
+        #expect(FileManager.default.createFile(atPath: full + "/notes.txt", contents: Data("keep".utf8)))
         #expect(throws: NodeHomeError.notEmpty(full)) { try fixture.makeHome("full") }
         #expect(FileManager.default.contents(atPath: full + "/notes.txt") == Data("keep".utf8))
         let empty = fixture.file("empty")
@@ -119,9 +119,12 @@ final class NodeRegistryFixture {
     private let lock: LockBox
 
     init(limits: NodeConfig.NodeLimits = .init()) throws {
-        home = try fixture.makeHome("node")
-        lock = LockBox(try NodeLock(directory: home.root))
-        registry = try lock.with { try PeerRegistry(home: home, lock: $0, limits: limits, clock: clock.function) }
+        let home = try fixture.makeHome("node")
+        let lock = LockBox(try NodeLock(directory: home.root))
+        let clock = clock.function
+        registry = try lock.with { try PeerRegistry(home: home, lock: $0, limits: limits, clock: clock) }
+        self.home = home
+        self.lock = lock
     }
 
     /// A join request from a new node of lab `lab`; returns its certificate.

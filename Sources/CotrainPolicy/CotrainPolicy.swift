@@ -1,0 +1,3 @@
+// CotrainPolicy: the vision-language-action policy, losses, tokenizer, normalisation, checkpoints.
+import CotrainCore
+import CotrainTensor
