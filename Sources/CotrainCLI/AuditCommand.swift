@@ -48,7 +48,7 @@ enum AuditCommand {
                     Console.error("cotrain: warning: \(home.auditLogPath) line \(torn) is an incomplete entry left by a crash; the next append drops it and logs a repair\n")
                 }
                 if let problem = result.problem {
-                    printError("\(home.auditLogPath) is BROKEN at \(problem); the \(result.entries.count) entries before it verify")
+                    printError("\(home.auditLogPath) is BROKEN at \(problem); \(result.entries.count) entr\(result.entries.count == 1 ? "y" : "ies") before it verify")
                 } else {
                     print("audit log ok: \(result.entries.count) entries, head hash \(result.headHash)")
                 }
@@ -85,7 +85,7 @@ enum AuditCommand {
                 for entry in entries {
                     let node = entry.nodeID.flatMap { try? SHA256Digest(hex: $0) }.map { NodeID(digest: $0).short } ?? ""
                     table.add("\(entry.seq)", String(entry.time.prefix(19)), entry.actor, entry.action, node, entry.lab ?? "",
-                              entry.reason.debugDescription.count > 2 ? entry.reason.debugDescription : "")
+                              entry.reason.isEmpty ? "" : entry.reason.debugDescription)
                 }
                 print(entries.isEmpty ? "the audit log is empty" : table.rendered)
             }

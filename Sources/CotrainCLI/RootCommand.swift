@@ -20,8 +20,16 @@ enum RootCommand {
             2 usage error, 3 node home locked by another process.
             """,
         subcommands: [
+            InitCommand.command,
+            IDCommand.command,
+            PeersCommand.command,
+            AuditCommand.command,
             SelfCheckCommand.command,
             BenchCommand.command,
+            EvalCommand.command,
+            ArmSimCommand.command,
+            SimCommand.command,
+            DataCommand.command,
             VersionCommand.command,
         ])
 }

@@ -92,10 +92,10 @@ enum AggregationKernels {
                         }
                         for p in 0..<m {
                             let (a, b) = (Int(pairs[p].0), Int(pairs[p].1))
-                            let lo = pointwiseMin(v[a], v[b])
-                            let hi = pointwiseMax(v[a], v[b])
-                            v[a] = lo
-                            v[b] = hi
+                            let (x, y) = (v[a], v[b])
+                            let swap = y .< x
+                            v[a] = x.replacing(with: y, where: swap)
+                            v[b] = y.replacing(with: x, where: swap)
                         }
                         var r: SIMD16<Float>
                         if isMedian {

@@ -12,8 +12,10 @@ import Synchronization
 public final class AuditLog: Sendable {
     /// The log file.
     public let path: String
-    /// Seq and hash of the last complete entry, read from the file on first append.
-    private let tail = Mutex<(seq: Int, hash: String)?>(nil)
+    /// Seq and hash of the last complete entry and the file size after it, read from
+    /// the file on the first append and again whenever the size is not the one left by
+    /// this value's last append (another writer, a restore, a torn write).
+    private let tail = Mutex<(seq: Int, hash: String, size: Int)?>(nil)
 
     /// The largest log file read (about a million entries).
     static let maximumSize = 512 << 20
@@ -34,19 +36,27 @@ public final class AuditLog: Sendable {
         reason: String = "", detail: String? = nil, time: Date = Date()
     ) throws -> AuditEntry {
         try tail.withLock { tail in
-            if tail == nil { tail = try recoverTail(time: time) }
-            let entry = try write(action.rawValue, actor: actor, nodeID: nodeID?.digest.hex, lab: lab,
-                                  reason: reason, detail: detail, time: time, after: tail!)
-            tail = (entry.seq, entry.hash)
+            var st = stat()
+            let size = lstat(path, &st) == 0 ? Int(st.st_size) : 0
+            var last: (seq: Int, hash: String)
+            if let tail, tail.size == size {
+                last = (tail.seq, tail.hash)
+            } else {
+                last = try recoverTail(time: time)
+            }
+            let (entry, newSize) = try write(action.rawValue, actor: actor, nodeID: nodeID?.digest.hex, lab: lab,
+                                             reason: reason, detail: detail, time: time, after: last)
+            tail = (entry.seq, entry.hash, newSize)
             return entry
         }
     }
 
-    /// Builds the entry after `previous`, writes it as one line and fsyncs.
+    /// Builds the entry after `previous`, writes it as one line and fsyncs; returns it
+    /// and the file's size afterwards.
     private func write(
         _ action: String, actor: String, nodeID: String?, lab: String?, reason: String, detail: String?,
         time: Date, after previous: (seq: Int, hash: String)
-    ) throws -> AuditEntry {
+    ) throws -> (AuditEntry, Int) {
         var entry = AuditEntry(
             seq: previous.seq + 1, time: ISO8601.format(time), actor: actor, action: action, nodeID: nodeID,
             lab: lab, reason: reason, detail: detail, prev: previous.hash, hash: "")
@@ -57,7 +67,7 @@ public final class AuditLog: Sendable {
         try fd.writeAll(entry.json.canonicalBytes + [0x0A])
         try fd.sync()
         if isNew { try AtomicFile.syncDirectory(AuditLog.directory(of: path)) }
-        return entry
+        return (entry, Int(try fd.status().st_size))
     }
 
     /// Reads the file's last complete entry. Drops a torn last line (truncating the
@@ -86,7 +96,7 @@ public final class AuditLog: Sendable {
         let fd = try FileDescriptor(path: path, flags: O_WRONLY | O_NOFOLLOW)
         try sysCall("ftruncate", path) { ftruncate(fd.raw, off_t(end)) }
         try fd.sync()
-        let repair = try write(
+        let (repair, _) = try write(
             AuditAction.logRepair.rawValue, actor: "node", nodeID: nil, lab: nil, reason: "",
             detail: "dropped an incomplete last line of \(torn.count) bytes (sha256 \(try SHA256.hash(torn).hex)) left by a crash during an append",
             time: time, after: last)

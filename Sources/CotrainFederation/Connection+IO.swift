@@ -4,9 +4,19 @@
 import CotrainCore
 
 extension ConnectionDriver {
-    /// Writes queued frames until the queue is empty or the socket is full; returns
-    /// the close reason if the stream failed.
+    /// Writes queued frames until the queue is empty or the socket is full, then
+    /// pushes the buffered records to the socket; returns the close reason if the
+    /// stream failed.
     func flush() -> ConnectionError? {
+        if let end = writeFrames() { return end }
+        let flushed: TLSStream.Flush
+        do { flushed = try stream.flushOutput() } catch { return perform(machine.streamEnded(.tls(error))) }
+        outputBlocked = flushed == .blocked
+        if flushed == .closed { return perform(machine.streamEnded(.closedByPeer(peer: machine.peerLabel))) }
+        return nil
+    }
+
+    private func writeFrames() -> ConnectionError? {
         while true {
             if writing == nil {
                 writing = connection.shared.withLock { $0.outgoing.isEmpty ? nil : $0.outgoing.removeFirst() }
@@ -101,7 +111,9 @@ extension ConnectionDriver {
             written = 0
             while let item = writing, ContinuousClock.now < deadline {
                 guard case .bytes(let count)? = try? writeSome(item.frame) else {
-                    guard (try? Poll.wait(stream.socket.fd, for: Int16(POLLOUT), until: deadline)) == true else { break }
+                    guard (try? stream.flushOutput()) == .blocked,
+                        (try? Poll.wait(stream.socket.fd, for: Int16(POLLOUT), until: deadline)) == true
+                    else { break }
                     continue
                 }
                 written += count
@@ -109,7 +121,7 @@ extension ConnectionDriver {
             }
         }
         writing = nil
-        stream.sendCloseNotify()
+        stream.sendCloseNotify(flushingUntil: deadline)
         _ = shutdown(stream.socket.fd, Int32(SHUT_WR))
         guard notify != nil else { return }
         var scratch = [UInt8](repeating: 0, count: 64 << 10)

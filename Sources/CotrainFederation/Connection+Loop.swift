@@ -69,6 +69,8 @@ final class ConnectionDriver {
     var written = 0
     var writeWantsWrite = false
     var readWantsWrite = false
+    /// Encrypted records are waiting for the socket to take them.
+    var outputBlocked = false
     var options: ConnectionOptions { connection.options }
 
     init(connection: Connection, hello: WireMessage.Hello, ready: @escaping @Sendable (Result<Connection, ConnectionError>) -> Void) {
@@ -114,7 +116,10 @@ final class ConnectionDriver {
             stream = try TLSStream(context: context, socket: socket)
             stream.peerLabel = connection.address
             try stream.handshake(deadline: .now + options.handshakeTimeout, timeout: options.handshakeTimeout)
-        } catch { throw .tls(error) }
+        } catch {
+            socket.linger(until: .now + .milliseconds(500))
+            throw .tls(error)
+        }
         let certificate: Certificate
         do { certificate = try stream.peerCertificate() } catch {
             stream.sendCloseNotify()
@@ -137,17 +142,18 @@ final class ConnectionDriver {
         if let end = perform(machine.handshakeCompleted(peer: peer, standing: connection.authorizer.standing(of: peer), now: .now)) {
             return end
         }
+        if let end = flush() { return end }  // our hello goes out before anything is read
         while true {
             if let request = connection.shared.withLock({ $0.closeRequest }),
                 let end = perform(machine.closeRequested(reason: request.reason, code: request.code)) {
                 return end
             }
-            if let end = perform(machine.timerFired(now: .now)) { return end }
-            if let end = flush() { return end }
             let (end, moreToRead) = readAvailable()
             if let end { return end }
+            if let end = perform(machine.timerFired(now: .now)) { return end }
+            if let end = flush() { return end }  // after reading, so replies go out at once
             var fds = [
-                pollfd(fd: stream.socket.fd, events: Int16(POLLIN) | (writeWantsWrite || readWantsWrite ? Int16(POLLOUT) : 0), revents: 0),
+                pollfd(fd: stream.socket.fd, events: Int16(POLLIN) | (writeWantsWrite || readWantsWrite || outputBlocked ? Int16(POLLOUT) : 0), revents: 0),
                 pollfd(fd: connection.wakeup.readFD, events: Int16(POLLIN), revents: 0),
             ]
             do {

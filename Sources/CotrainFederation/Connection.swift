@@ -115,7 +115,7 @@ public final class Connection: Sendable {
     /// cooperative thread: the connection thread resumes the continuation.
     public func send(_ message: WireMessage) async throws(ConnectionError) {
         let outcome: ConnectionError? = await withCheckedContinuation { continuation in
-            do {
+            do throws(ConnectionError) {
                 try enqueue(message) { continuation.resume(returning: $0) }
             } catch {
                 continuation.resume(returning: error)

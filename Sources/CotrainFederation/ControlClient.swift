@@ -19,17 +19,30 @@ public enum NodeAdmin {
     /// - Parameters:
     ///   - environment: for `COTRAIN_*` config overrides on the direct path.
     ///   - dialer: sends `join` requests on the direct path.
+    ///   - lockWait: how long to wait for a lock held by a process without a control
+    ///     socket (most likely another admin command) before giving up.
     /// - Throws: the registry's typed errors (direct), ``ControlError`` (socket).
     public static func perform(
         _ request: ControlRequest, home: NodeHome, environment: [String: String] = [:],
-        dialer: any JoinDialer = UnavailableJoinDialer()
+        dialer: any JoinDialer = UnavailableJoinDialer(), lockWait: Double = 3
     ) throws -> (result: JSONValue, path: Path) {
         try home.validate()
+        var attempts = 0
         let lock: NodeLock
-        do {
-            lock = try NodeLock(directory: home.root)
-        } catch let error as LockError {
-            return (try send(request, to: home.controlSocketPath, holder: error), .controlSocket)
+        while true {
+            do {
+                lock = try NodeLock(directory: home.root)
+                break
+            } catch let error as LockError {
+                // A running node has a socket; without one, the holder is most likely
+                // another short admin command: wait for it before failing.
+                var st = stat()
+                if lstat(home.controlSocketPath, &st) == 0 || Double(attempts) >= lockWait * 10 {
+                    return (try send(request, to: home.controlSocketPath, holder: error), .controlSocket)
+                }
+                attempts += 1
+                usleep(100_000)
+            }
         }
         let config = try home.loadConfig(environment: environment)
         let certificate = try home.loadCertificate()

@@ -50,7 +50,7 @@ public struct ControlHandler: Sendable {
         case .revoke:
             let id = try registry.resolve(try required(request.id, "id"), in: [.approved, .pending])
             try registry.revoke(id, by: actor, reason: request.reason)
-            return .object([("revoked", Self.describe(registry.revokedNodes.last { $0.nodeID == id }!))])
+            return .object([("revoked", registry.revokedNodes.last { $0.nodeID == id }.map(Self.describe) ?? Self.identity(id))])
         case .unrevoke:
             let id = try registry.resolve(try required(request.id, "id"), in: [.revoked])
             try registry.unrevoke(id, by: actor, reason: request.reason)

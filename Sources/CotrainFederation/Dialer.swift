@@ -47,7 +47,7 @@ public final class Dialer: Sendable {
     public func dial(_ endpoint: SocketEndpoint, expecting expected: NodeID, hello: WireMessage.Hello,
                      events: ConnectionEvents = ConnectionEvents()) async throws(ConnectionError) -> Connection {
         let result: Result<Connection, ConnectionError> = await withCheckedContinuation { continuation in
-            do {
+            do throws(ConnectionError) {
                 try start(endpoint, expected, hello, events) { continuation.resume(returning: $0) }
             } catch {
                 continuation.resume(returning: .failure(error))

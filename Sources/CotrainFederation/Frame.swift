@@ -62,11 +62,16 @@ struct FrameReader {
     /// returns how many bytes it wrote there.
     mutating func fill<E: Error>(_ read: (UnsafeMutableRawBufferPointer) throws(E) -> Int) throws(E) -> Int {
         if headerFilled < Frame.headerSize {
-            let filled = headerFilled
-            return try header.withUnsafeMutableBytes { (raw) throws(E) in try read(UnsafeMutableRawBufferPointer(rebasing: raw[filled...])) }
+            // The length field alone first: it is checked before the type byte is read.
+            let range = headerFilled..<(headerFilled < 4 ? 4 : Frame.headerSize)
+            return try header.withUnsafeMutableBytes { raw in
+                Result { () throws(E) in try read(UnsafeMutableRawBufferPointer(rebasing: raw[range])) }
+            }.get()
         }
         let filled = bodyFilled
-        return try body.withUnsafeMutableBytes { (raw) throws(E) in try read(UnsafeMutableRawBufferPointer(rebasing: raw[filled...])) }
+        return try body.withUnsafeMutableBytes { raw in
+            Result { () throws(E) in try read(UnsafeMutableRawBufferPointer(rebasing: raw[filled...])) }
+        }.get()
     }
 
     /// Accounts for `count` bytes written by the last ``fill(_:)``; returns the frame
@@ -75,10 +80,13 @@ struct FrameReader {
     mutating func didRead(_ count: Int) throws(WireError) -> Frame? {
         if headerFilled < Frame.headerSize {
             headerFilled += count
+            if headerFilled == 4 {
+                let length = header[0..<4].reduce(0) { $0 << 8 | Int($1) }
+                guard length > 0 else { throw .emptyFrame }
+                guard length <= maxLength else { throw .frameTooLarge(length: length, limit: maxLength) }
+            }
             guard headerFilled == Frame.headerSize else { return nil }
             let length = header[0..<4].reduce(0) { $0 << 8 | Int($1) }
-            guard length > 0 else { throw .emptyFrame }
-            guard length <= maxLength else { throw .frameTooLarge(length: length, limit: maxLength) }
             body = [UInt8](repeating: 0, count: length - 1)
             bodyFilled = 0
         } else {

@@ -50,7 +50,7 @@ public final class Listener: Sendable {
                         address: client.address, limit: maxConnections).description])
                     return
                 }
-                do {
+                do throws(ConnectionError) {
                     _ = try Connection.start(role: .listener, address: client.address, origin: .accepted(client), context: context,
                                              hello: hello(), options: options, authorizer: authorizer, events: events,
                                              registries: registries, ready: { _ in })

@@ -35,18 +35,31 @@ public struct NodeHome: Sendable, Equatable {
         return NodeHome(root: "cotrain-node")
     }
 
+    /// config.json: the node's settings.
     public var configPath: String { "\(root)/config.json" }
+    /// identity/: the key and certificate.
     public var identityDirectory: String { "\(root)/identity" }
+    /// identity/node.key: the Ed25519 private key (0600), the only secret.
     public var keyPath: String { "\(identityDirectory)/node.key" }
+    /// identity/node.crt: the self-signed certificate.
     public var certificatePath: String { "\(identityDirectory)/node.crt" }
+    /// peers/: one record per approved peer.
     public var peersDirectory: String { "\(root)/peers" }
+    /// policies/: training recipes.
     public var policiesDirectory: String { "\(root)/policies" }
+    /// state/: everything the node writes as it runs.
     public var stateDirectory: String { "\(root)/state" }
+    /// state/pending/: join requests waiting for the admin.
     public var pendingDirectory: String { "\(stateDirectory)/pending" }
+    /// state/outgoing/: join requests this node sent.
     public var outgoingDirectory: String { "\(stateDirectory)/outgoing" }
+    /// state/revoked.json: revoked node ids.
     public var revokedPath: String { "\(stateDirectory)/revoked.json" }
+    /// state/rejected.json: recently rejected node ids.
     public var rejectedPath: String { "\(stateDirectory)/rejected.json" }
+    /// state/audit.log: the hash-chained audit log.
     public var auditLogPath: String { "\(stateDirectory)/audit.log" }
+    /// state/control.sock: the admin socket of a running node.
     public var controlSocketPath: String { "\(stateDirectory)/control.sock" }
 
     /// Every directory of a home, parents first; all are created 0700.

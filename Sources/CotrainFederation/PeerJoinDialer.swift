@@ -12,13 +12,31 @@ public struct OutgoingJoin: Sendable {
     public let endpoint: NodeEndpoint
     /// The message for its admin (at most 1 KiB).
     public let message: String
-    /// This node's lab, embodiment and advertised endpoint, sent along.
+    /// This node's lab name, sent along.
     public let lab: String
+    /// This node's embodiment, sent along.
     public let embodiment: String
+    /// Where the target can dial this node back.
     public let advertise: NodeEndpoint
-    /// Who asked (this node's admin) and when.
+    /// Who asked (this node's admin).
     public let requestedBy: String
+    /// When (UTC, RFC 3339).
     public let requestedAt: String
+
+    /// A request; `message` must be at most 1 KiB without control characters.
+    public init(
+        target: NodeID, endpoint: NodeEndpoint, message: String, lab: String, embodiment: String,
+        advertise: NodeEndpoint, requestedBy: String, requestedAt: String
+    ) {
+        self.target = target
+        self.endpoint = endpoint
+        self.message = message
+        self.lab = lab
+        self.embodiment = embodiment
+        self.advertise = advertise
+        self.requestedBy = requestedBy
+        self.requestedAt = requestedAt
+    }
 
     /// The record kept in `state/outgoing/<hex-id>.json`.
     public var json: JSONValue {
@@ -61,6 +79,7 @@ public struct UnavailableJoinDialer: JoinDialer {
     /// A dialer that cannot dial.
     public init() {}
 
+    /// Always throws ``JoinSendError/transportUnavailable(recorded:)``.
     public func sendJoinRequest(_ request: OutgoingJoin) throws -> JoinReply {
         throw JoinSendError.transportUnavailable(recorded: request.target)
     }

@@ -141,7 +141,7 @@ public enum PeerRegistryError: CotrainError, Equatable {
         case .alreadyRevoked(let id):
             return "node \(id) is already revoked"
         case .notRevoked(let id):
-            return "node \(id) is not revoked; see `cotrain peers list --all`"
+            return "node \(id) is not revoked; see `cotrain peers list`"
         case .noMatch(let text, let among):
             return "no \(among) has an id starting with '\(text)'; give more of the id or the full id"
         case .ambiguous(let text, let matches):

@@ -61,6 +61,13 @@ public final class PeerRegistry: PeerAuthorizing {
 
     /// Re-reads every record from disk and publishes the result.
     public func reload() throws {
+        try writer.withLock { _ in
+            let next = try loadSnapshot()
+            snapshot.withLock { $0 = next }
+        }
+    }
+
+    private func loadSnapshot() throws -> Snapshot {
         var next = Snapshot()
         for name in try NodeHome.jsonFiles(in: home.peersDirectory) {
             let path = "\(home.peersDirectory)/\(name)"
@@ -82,8 +89,7 @@ public final class PeerRegistry: PeerAuthorizing {
         }
         next.revoked = try PeerDecisionList.load(from: home.revokedPath)
         next.rejected = try PeerDecisionList.load(from: home.rejectedPath, capacity: 1024)
-        let published = next
-        writer.withLock { _ in snapshot.withLock { $0 = published } }
+        return next
     }
 
     /// The standing of `id` now: revoked wins over approved, approved over pending.

@@ -89,10 +89,12 @@ public struct RoundRecord: Hashable, Sendable {
         return .object(members)
     }
 
+    /// Records are equal when their journal lines are byte-identical.
     public static func == (a: RoundRecord, b: RoundRecord) -> Bool {
-        a.line == b.line
+        a.line.canonicalBytes == b.line.canonicalBytes
     }
 
+    /// Hashes the record hash.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(recordHash)
     }

@@ -60,8 +60,13 @@ final class Socket: @unchecked Sendable {
         let fd = withUnsafeMutableBytes(of: &storage) { raw -> Int32 in
             let address = raw.baseAddress!.assumingMemoryBound(to: sockaddr.self)
             while true {
-                let fd = accept4(self.fd, address, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                // Glibc's Swift module lacks accept4: set the flags just after.
+                let fd = Glibc.accept(self.fd, address, &length)
                 if fd == -1 && errno == EINTR { continue }
+                if fd >= 0 {
+                    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                }
                 return fd
             }
         }
@@ -101,19 +106,37 @@ final class Socket: @unchecked Sendable {
         let status = address.withSockAddr { Glibc.connect(socket.fd, $0, $1) }
         if status == 0 { return socket }
         guard errno == EINPROGRESS || errno == EINTR else { throw .system(SystemError("connect", name, code: errno)) }
+        var code: Int32 = 0
         do throws(SystemError) {
-            guard try Poll.wait(socket.fd, for: Int16(POLLOUT), until: deadline) else { throw ConnectionError.connectTimedOut(name) }
-            var code: Int32 = 0
-            var length = socklen_t(MemoryLayout<Int32>.size)
-            try sysCall("getsockopt(SO_ERROR)", name) { getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, &code, &length) }
-            guard code == 0 else { throw ConnectionError.system(SystemError("connect", name, code: code)) }
+            if try Poll.wait(socket.fd, for: Int16(POLLOUT), until: deadline) {
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                try sysCall("getsockopt(SO_ERROR)", name) { getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, &code, &length) }
+            } else {
+                code = ETIMEDOUT
+            }
         } catch { throw .system(error) }
+        if code == ETIMEDOUT { throw .connectTimedOut(name) }
+        guard code == 0 else { throw .system(SystemError("connect", name, code: code)) }
         return socket
     }
 
     /// Wakes any thread polling this socket and ends both directions; the descriptor
     /// stays open until `deinit`. Safe to call from any thread, more than once.
     func shutdown() { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+
+    /// Ends our direction and reads (discarding) until the peer closes or `deadline`:
+    /// closing with unread input would reset the connection and could destroy the
+    /// TLS alert we just sent before the peer reads it.
+    func linger(until deadline: ContinuousClock.Instant) {
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+        var scratch = [UInt8](repeating: 0, count: 16 << 10)
+        while ContinuousClock.now < deadline {
+            let n = read(fd, &scratch, scratch.count)
+            if n > 0 { continue }
+            guard n < 0, errno == EAGAIN || errno == EINTR else { return }
+            guard (try? Poll.wait(fd, for: Int16(POLLIN), until: deadline)) == true else { return }
+        }
+    }
 
     /// The numeric local address, e.g. `127.0.0.1:41234` (what an ephemeral bind got).
     static func localAddress(of fd: Int32) -> String? {

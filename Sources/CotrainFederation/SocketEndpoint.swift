@@ -18,6 +18,11 @@ public struct SocketEndpoint: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
+    /// The endpoint of a node record or config (same host and port).
+    public init(_ endpoint: NodeEndpoint) {
+        self.init(host: endpoint.host, port: endpoint.port)
+    }
+
     /// Parses `HOST:PORT` (`[V6]:PORT` for IPv6 literals); throws
     /// ``ConnectionError/invalidEndpoint(_:reason:)`` naming the text.
     public init(parsing text: String) throws(ConnectionError) {

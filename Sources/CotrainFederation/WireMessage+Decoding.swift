@@ -59,7 +59,7 @@ extension WireMessage {
             let lab = try labName(&f, "lab")
             let embodiment = try f.text("embodiment", maxBytes: WireProtocol.maxNameBytes)
             let endpoint = try f.text("endpoint", maxBytes: WireProtocol.maxEndpointBytes)
-            do { _ = try SocketEndpoint(parsing: endpoint) } catch {
+            do { _ = try NodeEndpoint(parsing: endpoint) } catch {
                 throw .invalidField(type, "endpoint", reason: "must be HOST:PORT, got \(endpoint.debugDescription)")
             }
             return .joinRequest(JoinRequest(lab: lab, embodiment: embodiment, endpoint: endpoint,
@@ -95,7 +95,7 @@ extension WireMessage {
             return .shardInventory(shards)
         case .shardRequest:
             let hash = try f.digest("hash")
-            let offset = try f.int("offset")
+            let offset = try f.int("offset", 0...WireProtocol.maxInteger - 1)
             let length = try f.int("length", 1...WireProtocol.maxInteger - offset)
             return .shardRequest(ShardRequest(hash: hash, offset: offset, length: length))
         case .catchupRequest:

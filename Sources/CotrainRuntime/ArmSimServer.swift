@@ -55,6 +55,10 @@ public struct ArmSimOptions: Sendable {
     public var idleTimeout: Double = 60
     /// A failure to inject, if any.
     public var fault: ArmSimFault? = nil
+    /// When set, every reset uses this task (and `fixedSeed` + episode number) whatever
+    /// the client asks, as a real arm's scene is whatever the operator set up.
+    public var fixedTask: TaskSpec? = nil
+    public var fixedSeed: UInt64 = 0
 
     public init(embodiment: EmbodimentKind, config: SimConfig = SimConfig(), watchdog: Double = 0.5) {
         self.embodiment = embodiment; self.config = config; self.watchdog = watchdog

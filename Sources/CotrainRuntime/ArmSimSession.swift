@@ -81,7 +81,9 @@ struct ArmSimSession {
             guard sequence > lastRequest else { sendError("sequence", "reset seq \(sequence) does not increase"); return true }
             do { try request.task.validate() } catch { sendError("bad_message", error.description); return true }
             lastRequest = sequence
-            let observation = env.reset(task: request.task, seed: request.seed, shifts: request.shift)
+            let resets = server.stats.resets
+            let observation = server.options.fixedTask.map { env.reset(task: $0, seed: server.options.fixedSeed + UInt64(resets)) }
+                ?? env.reset(task: request.task, seed: request.seed, shifts: request.shift)
             phase = .episode; holding = false; stopped = false
             lastCommandTime = monotonicSeconds()
             server.record { $0.resets += 1 }

@@ -30,8 +30,10 @@ public struct EpisodeRun: Sendable {
     /// The robot's own verdict, if it has a success signal.
     public var success: Bool?
     public var completion: Float?
-    /// Period statistics of this episode.
+    /// Period statistics of this episode, and the raw samples behind them.
     public var timing: TimingReport
+    public var periodErrors: [Double]
+    public var policySeconds: [Double]
     /// Main-camera frames (initial observation first), when recorded.
     public var frames: [[UInt8]]
     public var frameWidth: Int
@@ -100,7 +102,7 @@ public struct ControlLoop: Sendable {
         let verdict = try robot.endEpisode()
         return EpisodeRun(
             instruction: instruction, steps: steps, success: verdict.success, completion: verdict.completion,
-            timing: timing.report, frames: frames, frameWidth: observation.imageWidth, frameHeight: observation.imageHeight,
+            timing: timing.report, periodErrors: timing.errors, policySeconds: timing.policySeconds, frames: frames, frameWidth: observation.imageWidth, frameHeight: observation.imageHeight,
             adjustments: envelope.adjustments)
     }
 }

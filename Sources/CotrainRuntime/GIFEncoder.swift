@@ -86,7 +86,9 @@ public enum GIFPalette {
     static let lookup: [UInt8] = {
         var table = [UInt8](repeating: 0, count: 32 * 32 * 32)
         for key in 0..<table.count {
-            let r = (key >> 10) * 8 + 4, g = ((key >> 5) & 31) * 8 + 4, b = (key & 31) * 8 + 4
+            // Expand 5 bits to 8 so that 0 and 31 map to exactly 0 and 255.
+            func expand(_ k: Int) -> Int { k << 3 | k >> 2 }
+            let r = expand(key >> 10), g = expand((key >> 5) & 31), b = expand(key & 31)
             var best = 0, bestDistance = Int.max
             for i in 0..<256 {
                 let dr = r - Int(colours[3 * i]), dg = g - Int(colours[3 * i + 1]), db = b - Int(colours[3 * i + 2])

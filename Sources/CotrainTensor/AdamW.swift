@@ -62,12 +62,12 @@ public final class AdamW {
     /// The hyper-parameters.
     public let configuration: Configuration
     /// Steps taken so far (bias correction uses it).
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
     /// Threads for the element-wise update.
     public let threads: Int
 
     private let groups: [Group]
-    private let moments: [(m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>)]
+    let moments: [(m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>)]
 
     /// An optimizer with zeroed moments for `parameters`.
     public init(parameters: [Parameter], configuration: Configuration = Configuration(),

@@ -43,7 +43,7 @@ extension Tape {
                          batch: batch, tq: t, tk: t, width: c, heads: heads, mask: mask)
     }
 
-    private func attention(
+    func attention(
         q: Tensor, k: Tensor, v: Tensor, offsets: (Int, Int, Int), strides: (Int, Int, Int),
         batch: Int, tq: Int, tk: Int, width: Int, heads: Int, mask: AttentionMask
     ) -> Tensor {

@@ -46,7 +46,7 @@ import Testing
         AggregationRule(method: .median, clipping: .medianNorm(factor: 1.5)),
     ]
 
-    /// The stated bound: the robust aggregate stays within 1 × the largest honest delta
+    /// The stated bound: the robust aggregate stays within 0.5 × the largest honest delta
     /// norm of the honest FedAvg (docs/aggregation.md derives ≤ (τ/max‖h‖ + 1)/n for
     /// clipped FedAvg and per-coordinate honest-range bounds for median / trimmed mean).
     @Test(arguments: [5, 6, 8])
@@ -54,7 +54,7 @@ import Testing
         for attack in Attack.allCases {
             for rule in Self.robust {
                 let d = try Self.deviation(rule, honest: honest, attack: attack)
-                #expect(d <= 1.0, "\(rule.method) \(rule.clipping) vs \(attack): deviation \(d)")
+                #expect(d <= 0.5, "\(rule.method) \(rule.clipping) vs \(attack): deviation \(d)")
             }
             // Clipped FedAvg has the tighter proven bound p·(τ + max‖h‖) with p = 1/n.
             let clipped = try Self.deviation(AggregationRule(method: .fedAvg(), clipping: .medianNorm(factor: 1.5)), honest: honest, attack: attack)

@@ -95,8 +95,9 @@ enum AggregationReference {
 
     @Test(arguments: [NormClipping.none, .medianNorm(factor: 1)])
     func medianAndTrimmedMeanMatchReferences(clipping: NormClipping) throws {
+        let all = AggregationReference.inputs(count: 6, elements: 20_011, seed: 42)
         for n in [1, 2, 5, 6] {
-            let inputs = Array(Self.inputs.prefix(n))
+            let inputs = Array(all.prefix(n))
             let median = try run(AggregationRule(method: .median, clipping: clipping), inputs)
             #expect(median == AggregationReference.orderStatistic(inputs, trim: nil, clipping: clipping))
             for k in 0...((n - 1) / 2) {

@@ -43,9 +43,11 @@ enum DeltaFixtures {
 
     /// Gaussian values for `schema` (σ = `sigma`), plus `offset` for every value.
     static func gaussianSet(_ schema: ParameterSchema, seed: UInt64, sigma: Float = 0.01, offset: [Float]? = nil) -> ParameterSet {
-        var rng = DeltaRNG(seed: seed)
+        // The module's generator is compiled with -O; test code is not.
+        let noise = FederationBenchmark.gaussianSet(schema, seed: seed, sigma: sigma)
+        guard let offset else { return noise }
         return ParameterSet.build(schema: schema) { flat in
-            for i in 0..<flat.count { flat[i] = rng.gaussian() * sigma + (offset?[i] ?? 0) }
+            noise.withFlatValues { for i in 0..<flat.count { flat[i] = $0[i] + offset[i] } }
         }
     }
 
@@ -101,7 +103,7 @@ final class JournalTempDir {
         var template = Array((NSTemporaryDirectory() + "cotrain-journal.XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil)
-        path = String(cString: template)
+        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }

@@ -153,3 +153,10 @@ final class LockBox {
     init(_ lock: consuming NodeLock) { self.lock = lock }
     func with<T>(_ body: (borrowing NodeLock) throws -> T) rethrows -> T { try body(lock) }
 }
+
+/// Collects node ids from callbacks on any thread.
+final class NodeIDRecorder: Sendable {
+    private let ids = Mutex<[NodeID]>([])
+    func append(_ id: NodeID) { ids.withLock { $0.append(id) } }
+    var all: [NodeID] { ids.withLock { $0 } }
+}

@@ -33,7 +33,7 @@ import Testing
         var x = rng.gaussians(count, sigma: 0.02)
         if count > 40 {
             x.replaceSubrange(0..<min(count, blockSize), with: repeatElement(0, count: min(count, blockSize)))  // an all-zero block
-            x[count - 1] = 1e-40  // subnormal
+            x[count - 1] = Float.leastNormalMagnitude / 64  // subnormal
             x[count / 2] = -x[count / 2] * 1000  // an outlier
         }
         let fast = Self.quantize(x, blockSize: blockSize)

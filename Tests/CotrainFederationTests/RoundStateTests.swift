@@ -97,7 +97,7 @@ import Testing
     }
 }
 
-extension RoundState.CloseAction: @retroactive Equatable {
+extension RoundState.CloseAction: Equatable {
     public static func == (a: RoundState.CloseAction, b: RoundState.CloseAction) -> Bool {
         switch (a, b) {
         case (.waiting, .waiting), (.alreadyClosed, .alreadyClosed): return true

@@ -1,0 +1,181 @@
+import CotrainCore
+import CotrainRuntime
+import CotrainSim
+import Foundation
+
+/// `cotrain eval`: run an evaluation suite in the simulator or on the arm bridge.
+enum EvalCommand {
+    static let command = Command(
+        name: "eval",
+        summary: "evaluate a policy on a suite in the simulator or on the real arm",
+        help: """
+            Usage: cotrain eval --policy POLICY --suite NAME|FILE.json [options]
+
+            Runs every cell (task × condition) of the suite for N episodes with fixed
+            seeds and prints success rates with 95 % Wilson intervals and mean task
+            completion. With --baseline, runs a second policy on the same seeds and says
+            per cell whether the first is better, worse, or not clearly different.
+            On the arm bridge, each episode waits for the operator's confirmation (skip
+            with --yes), and the operator scores success when the bridge cannot.
+            Ctrl-C stops the arm and ends the run; finished episodes are kept.
+
+            Options:
+              --policy P          expert (scripted oracle; simulated robots only) or hold
+              --suite S           smoke, quick, standard, or a suite file (.json)
+              --episodes N        episodes per cell (default: the suite's)
+              --embodiment E      ur5e, panda, scara, gantry, hand (sim; default ur5e)
+              --robot R           sim (default) or bridge
+              --bridge HOST:PORT  the arm bridge (with --robot bridge)
+              --baseline P        also run P and compare
+              --out FILE          write the results JSON (atomically)
+              --gif DIR           write animated GIFs of the first episode(s) of each cell
+              --gif-episodes N    episodes per cell to animate (default 1)
+              --rate HZ           policy steps per second (default: the robot's, 10)
+              --execute K         actions executed per chunk before re-planning (default all)
+              --paced             hold the rate in the simulator too (bridges always do)
+              --yes               do not ask before each real episode
+              --json              print the results JSON instead of tables
+
+            Examples:
+              cotrain eval --policy expert --suite quick
+              cotrain eval --policy expert --baseline hold --suite smoke --gif gifs/
+              cotrain arm-sim --listen 127.0.0.1:7600 --embodiment ur5e &
+              cotrain eval --policy expert --suite smoke --robot bridge --bridge 127.0.0.1:7600 --yes
+            """,
+        run: { args, options in
+            let policyName = try args.option("--policy") ?? { throw UsageError(message: "--policy is required", command: "eval") }()
+            let suiteName = try args.option("--suite") ?? "quick"
+            let episodes = try args.option("--episodes").map { text -> Int in
+                guard let n = Int(text), (1...100_000).contains(n) else { throw UsageError(message: "--episodes must be 1...100000", command: "eval") }
+                return n
+            }
+            let embodiment = try parseEmbodiment(try args.option("--embodiment"), command: "eval")
+            let robotKind = try args.option("--robot") ?? "sim"
+            let bridge = try args.option("--bridge")
+            let baselineName = try args.option("--baseline")
+            let out = try args.option("--out")
+            let gif = try args.option("--gif")
+            let gifEpisodes = try args.int("--gif-episodes", default: 1, range: 1...1000)
+            let rate = try args.option("--rate").map { text -> Double in
+                guard let r = Double(text), r >= 0.5, r <= 1000 else { throw UsageError(message: "--rate must be 0.5...1000 Hz", command: "eval") }
+                return r
+            }
+            let execute = try args.option("--execute").map { text -> Int in
+                guard let k = Int(text), k >= 1 else { throw UsageError(message: "--execute must be a positive integer", command: "eval") }
+                return k
+            }
+            let paced = args.flag("--paced"), yes = args.flag("--yes")
+            try args.finish()
+            guard robotKind == "sim" || robotKind == "bridge" else { throw UsageError(message: "--robot must be sim or bridge", command: "eval") }
+            guard robotKind == "sim" || bridge != nil else { throw UsageError(message: "--robot bridge needs --bridge HOST:PORT", command: "eval") }
+            let suite = suiteName.hasSuffix(".json") ? try EvaluationSuite.load(path: suiteName) : try EvaluationSuite.named(suiteName)
+            if let gif { try FileManager.default.createDirectory(atPath: gif, withIntermediateDirectories: true) }
+
+            StopRequest.installInterruptHandler()
+            let stop = StopRequest(followsInterrupt: true)
+            let quiet = options.quiet || options.json
+            var settings = EvaluationOptions(
+                episodes: episodes, loop: ControlLoopOptions(rate: rate, executeSteps: execute, paced: paced || robotKind == "bridge"),
+                confirmEpisodes: robotKind == "bridge" && !yes, gifDirectory: gif, gifEpisodes: gifEpisodes)
+            if !quiet { settings.progress = { Console.error("eval: \($0)\n") } }
+
+            func evaluate(_ name: String) throws -> EvaluationReport {
+                if robotKind == "sim" {
+                    var robot = SimRobot(embodiment ?? .ur5e)
+                    var person = UnattendedOperator()
+                    return try withProvider(name) { provider in
+                        try EvaluationHarness.run(suite: suite, robot: &robot, robotName: "sim", provider: provider, operator: &person, options: settings, stop: stop)
+                    }
+                }
+                var robot = try ArmBridgeClient(address: bridge!, stop: stop)
+                if let embodiment, embodiment != robot.capabilities.embodiment {
+                    throw UsageError(message: "the bridge drives a \(robot.capabilities.embodiment.rawValue), not a \(embodiment.rawValue)", command: "eval")
+                }
+                var person = TerminalOperator()
+                return try withProvider(name) { provider in
+                    try EvaluationHarness.run(suite: suite, robot: &robot, robotName: "bridge \(bridge!)", provider: provider, operator: &person, options: settings, stop: stop)
+                }
+            }
+
+            let report = try evaluate(policyName)
+            let baseline = try baselineName.map { name -> EvaluationReport in
+                if let stopped = report.stoppedEarly { throw RuntimeError.invalidSuite("baseline not run: \(stopped)") }
+                return try evaluate(name)
+            }
+            if let out { try report.write(to: out) }
+            EvalOutput.print(report, baseline: baseline, json: options.json, quiet: options.quiet)
+            if let stopped = report.stoppedEarly ?? baseline?.stoppedEarly {
+                printError("evaluation ended early: \(stopped)")
+                return ExitCode.failure
+            }
+            return ExitCode.ok
+        })
+
+    /// Calls `body` with the provider named `name`.
+    static func withProvider<T>(_ name: String, _ body: (any PolicyProvider) throws -> T) throws -> T {
+        switch name {
+        case "expert": return try body(ExpertPolicyProvider())
+        case "hold": return try body(HoldPolicyProvider())
+        default:
+            throw UsageError(message: "unknown policy '\(name)': use expert or hold (learned checkpoints plug in once the policy module provides a PolicyProvider)", command: "eval")
+        }
+    }
+}
+
+/// Parses an --embodiment value (nil when absent).
+func parseEmbodiment(_ text: String?, command: String) throws -> EmbodimentKind? {
+    guard let text else { return nil }
+    guard let kind = EmbodimentKind(rawValue: text) else {
+        throw UsageError(message: "unknown embodiment '\(text)'; use \(EmbodimentKind.allCases.map(\.rawValue).joined(separator: ", "))", command: command)
+    }
+    return kind
+}
+
+/// Terminal and JSON output of `cotrain eval`.
+enum EvalOutput {
+    static func print(_ report: EvaluationReport, baseline: EvaluationReport?, json: Bool, quiet: Bool) {
+        let comparisons = baseline.map { report.compare(with: $0) } ?? []
+        if json {
+            var members: [(String, JSONValue)] = [("results", report.json)]
+            if let baseline {
+                members.append(("baseline", baseline.json))
+                members.append(("comparison", .array(comparisons.map { cell, c in
+                    .object([
+                        ("cell", .string(cell)), ("difference", .double(c.difference)), ("ci95", .array([.double(c.lower), .double(c.upper)])),
+                        ("p_value", .double(c.pValue)), ("paired_p_value", c.pairedPValue.map { .double($0) } ?? .null),
+                        ("verdict", .string(c.verdict.rawValue)),
+                    ])
+                })))
+            }
+            Swift.print(JSONValue.object(members).canonicalString)
+            return
+        }
+        for r in [report] + (baseline.map { [$0] } ?? []) {
+            Swift.print("\(r.policy) on \(r.robot) (\(r.embodiment)), suite \(r.suite): \(r.episodeCount) episodes in \(format(r.seconds, 1)) s")
+            var table = TextTable("task", "condition", "n", "success", "95% CI", "completion", rightAligned: [2, 3, 5])
+            for c in r.cells {
+                let p = c.success
+                table.add(c.task, c.condition, "\(p.trials)", percent(p.rate), "\(percent(p.lower))–\(percent(p.upper))", percent(c.meanCompletion))
+            }
+            Swift.print(table.rendered)
+            if !quiet {
+                let t = r.timing
+                let period = t.targetPeriod > 0 ? "period error vs \(format(t.targetPeriod * 1000, 1)) ms" : "step time (unpaced)"
+                Swift.print("timing: \(period): mean \(format(t.meanError * 1000, 2)) ms, p95 \(format(t.p95Error * 1000, 2)) ms, max \(format(t.maxError * 1000, 2)) ms; policy \(format(t.meanPolicySeconds * 1000, 2)) ms/chunk")
+                let adjusted = SafetyAdjustment.allCases.compactMap { a in r.adjustments[a].map { "\(a.rawValue) \($0)" } }
+                if !adjusted.isEmpty { Swift.print("safety envelope adjusted actions: \(adjusted.joined(separator: ", "))") }
+            }
+            Swift.print("")
+        }
+        guard let baseline else { return }
+        var table = TextTable("cell", "\(report.policy) − \(baseline.policy)", "95% CI", "p", "verdict", rightAligned: [1, 3])
+        for (cell, c) in comparisons {
+            table.add(cell, points(c.difference), "\(points(c.lower)) to \(points(c.upper))", format(c.pValue, 3), c.verdict.rawValue)
+        }
+        Swift.print(table.rendered)
+        Swift.print("(differences in percentage points; \"better\" means the whole 95 % interval is above zero)")
+    }
+
+    static func percent(_ x: Double) -> String { format(x * 100, 0) + "%" }
+    static func points(_ x: Double) -> String { (x >= 0 ? "+" : "") + format(x * 100, 0) }
+}

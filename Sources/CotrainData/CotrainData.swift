@@ -1,0 +1,3 @@
+// CotrainData: episode store, vision-language shards, normalisation statistics, recipes, mixtures, the trainer loop.
+import CotrainCore
+import CotrainSim

@@ -1,0 +1,99 @@
+// `cotrain data collect`: scripted experts demonstrate tasks in the simulator and
+// the episodes go into a store. Deterministic: episode i uses a seed derived from the
+// plan's seed and i only, so the same plan gives byte-identical files.
+import CotrainCore
+import CotrainSim
+
+/// What to collect.
+public struct CollectPlan: Sendable, Equatable {
+    /// The embodiment (`hand` records human-video episodes with EE pseudo-actions).
+    public var embodiment: EmbodimentKind
+    /// Task families, cycled in order: episode i demonstrates `tasks[i % tasks.count]`.
+    public var tasks: [TaskFamily]
+    /// Number of episodes and the seed they derive from.
+    public var count: Int
+    public var seed: UInt64
+    /// Shift preset names (`DistributionShift.presets`), cycled per round of tasks;
+    /// empty: nominal only.
+    public var shifts: [String] = []
+    /// The colours robot scenes may use; held-out colours are removed from it so that
+    /// only VL data shows them.
+    public var colours: [SimColour] = SceneConfig.standard.colours
+    public var heldOutColours: [SimColour] = []
+    /// Graspable shapes held out of robot scenes.
+    public var heldOutShapes: [ObjectShape] = []
+    /// Source name recorded in every episode (statistics are per source).
+    public var source = "sim"
+    /// Square image size in pixels (the policy's input size).
+    public var imageSize = 64
+
+    /// A plan with defaults for the optional fields.
+    public init(embodiment: EmbodimentKind, tasks: [TaskFamily], count: Int, seed: UInt64) {
+        self.embodiment = embodiment; self.tasks = tasks; self.count = count; self.seed = seed
+    }
+
+    /// The scene concepts robot episodes are drawn from.
+    public var scene: SceneConfig {
+        SceneConfig(
+            colours: colours.filter { !heldOutColours.contains($0) },
+            shapes: SceneConfig.standard.shapes.filter { !heldOutShapes.contains($0) })
+    }
+
+    /// Checks the plan; messages say which argument to change.
+    public func validate() throws(DataError) {
+        guard !tasks.isEmpty else { throw .invalidArgument("--tasks lists no task family; use e.g. pick,place") }
+        guard count >= 0 else { throw .invalidArgument("--count must be ≥ 0") }
+        guard (8...512).contains(imageSize) else { throw .invalidArgument("--image-size must be within 8...512") }
+        guard EpisodeMetadata.isValidSource(source) else {
+            throw .invalidArgument("--source \"\(source)\" must be 1–64 letters, digits, '-' or '_'")
+        }
+        for name in shifts where DistributionShift.presets[name] == nil {
+            throw .invalidArgument("unknown shift \"\(name)\"; known: \(DistributionShift.presets.keys.sorted().joined(separator: ", "))")
+        }
+        for family in Set(tasks) {
+            do { try TaskSpec(family, scene: scene).validate() } catch {
+                throw .invalidArgument("\(error.description) (after removing held-out concepts)")
+            }
+        }
+    }
+
+    /// The task, shift name and seed of episode `i`.
+    public func episode(_ i: Int) -> (task: TaskFamily, shift: String?, seed: UInt64) {
+        let shift = shifts.isEmpty ? nil : shifts[(i / tasks.count) % shifts.count]
+        return (tasks[i % tasks.count], shift, mixSeed(seed, UInt64(i)))
+    }
+}
+
+/// Runs a ``CollectPlan`` into an ``EpisodeStore``.
+public enum EpisodeCollector {
+    /// How often (in episodes) the index is published during a run.
+    public static let indexInterval = 32
+
+    /// Records `plan.count` episodes into `store`, publishing the index periodically and
+    /// at the end, then recomputes the store's normalisation statistics. `progress` is
+    /// called after each episode with the number done.
+    /// - Returns: the entries added, in episode order.
+    @discardableResult
+    public static func collect(
+        _ plan: CollectPlan, into store: inout EpisodeStore, progress: (Int) -> Void = { _ in }
+    ) throws -> [EpisodeEntry] {
+        try plan.validate()
+        let config = SimConfig(imageWidth: plan.imageSize, imageHeight: plan.imageSize)
+        var env = SimEnvironment(embodiment: .make(plan.embodiment), config: config)
+        let scene = plan.scene
+        var added: [EpisodeEntry] = []
+        added.reserveCapacity(plan.count)
+        for i in 0..<plan.count {
+            let (family, shiftName, seed) = plan.episode(i)
+            let shift = shiftName.flatMap { DistributionShift.presets[$0] } ?? .none
+            let episode = ScriptedExpert.record(env: &env, task: TaskSpec(family, scene: scene), seed: seed, shifts: shift)
+            let record = EpisodeRecord(episode: episode, source: plan.source, shifts: shiftName.map { [$0] } ?? [], scene: scene)
+            added.append(try store.add(record))
+            if (i + 1) % indexInterval == 0 { try store.saveIndex() }
+            progress(i + 1)
+        }
+        try store.saveIndex()
+        try NormalisationStats.compute(store: store).write(to: store.statsPath)
+        return added
+    }
+}

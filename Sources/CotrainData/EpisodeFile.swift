@@ -1,0 +1,135 @@
+// One episode = one safetensors file: images U8 (T,H,W,3), proprio F32 (T,P),
+// actions F32 (T,A), and the metadata JSON. Readers map the file and copy single
+// steps straight into batch buffers.
+import CotrainCore
+import CotrainSim
+
+/// An episode in memory, ready to be written to a store.
+public struct EpisodeRecord: Sendable, Equatable {
+    /// Everything but the tensors.
+    public var metadata: EpisodeMetadata
+    /// (T, H, W, 3) RGB8, row-major.
+    public var images: [UInt8]
+    /// (T, P) and (T, A), row-major.
+    public var proprio: [Float]
+    public var actions: [Float]
+
+    /// A record from explicit parts (e.g. a real arm's log); sizes are checked on write.
+    public init(metadata: EpisodeMetadata, images: [UInt8], proprio: [Float], actions: [Float]) {
+        self.metadata = metadata; self.images = images; self.proprio = proprio; self.actions = actions
+    }
+
+    /// A record of a simulator episode.
+    public init(episode: Episode, source: String, shifts: [String], scene: SceneConfig) {
+        self.init(
+            metadata: EpisodeMetadata(episode: episode, source: source, shifts: shifts, scene: scene),
+            images: episode.images, proprio: episode.proprio, actions: episode.actions)
+    }
+
+    /// The file's bytes (deterministic: same record ⇒ same bytes).
+    public func fileBytes() throws -> [UInt8] {
+        let m = metadata
+        guard images.count == m.steps * m.imageHeight * m.imageWidth * 3,
+            proprio.count == m.steps * m.proprioDimension, actions.count == m.steps * m.actionDimension
+        else {
+            throw DataError.badEpisode(file: "(new episode)", reason: "tensor sizes do not match steps × widths in the metadata")
+        }
+        var writer = SafetensorsWriter(metadata: [EpisodeMetadata.metadataKey: m.json.canonicalString])
+        try writer.add("images", dtype: .u8, shape: [m.steps, m.imageHeight, m.imageWidth, 3], bytes: images)
+        try writer.add("proprio", shape: [m.steps, m.proprioDimension], values: proprio)
+        try writer.add("actions", shape: [m.steps, m.actionDimension], values: actions)
+        return try writer.bytes()
+    }
+}
+
+/// A stored episode opened for reading: validated metadata and zero-copy tensor views.
+/// Immutable, so samplers may share it across threads.
+public final class StoredEpisode: Sendable {
+    /// The episode's metadata.
+    public let metadata: EpisodeMetadata
+    private let file: SafetensorsFile
+    private let imageTensor: SafetensorsTensor
+    private let proprioTensor: SafetensorsTensor
+    private let actionTensor: SafetensorsTensor
+
+    /// Validates an opened file as an episode (`name` is used in errors).
+    public init(file: SafetensorsFile, name: String) throws(DataError) {
+        guard let text = file.metadata[EpisodeMetadata.metadataKey] else {
+            throw .badEpisode(file: name, reason: "no \"\(EpisodeMetadata.metadataKey)\" metadata")
+        }
+        do {
+            metadata = try EpisodeMetadata(json: try JSONValue.parse(text))
+        } catch let problem as FieldProblem {
+            throw .badEpisode(file: name, reason: problem.description)
+        } catch {
+            throw .badEpisode(file: name, reason: "metadata is not valid JSON (\(error))")
+        }
+        func tensor(_ tensorName: String, _ dtype: SafetensorsDType, _ shape: [Int]) throws(DataError) -> SafetensorsTensor {
+            guard let t = file.header.tensor(named: tensorName) else { throw .badEpisode(file: name, reason: "no \"\(tensorName)\" tensor") }
+            guard t.dtype == dtype, t.shape == shape else {
+                throw .badEpisode(file: name, reason: "\"\(tensorName)\" is \(t.dtype.rawValue) \(t.shape), expected \(dtype.rawValue) \(shape)")
+            }
+            return t
+        }
+        let m = metadata
+        imageTensor = try tensor("images", .u8, [m.steps, m.imageHeight, m.imageWidth, 3])
+        proprioTensor = try tensor("proprio", .f32, [m.steps, m.proprioDimension])
+        actionTensor = try tensor("actions", .f32, [m.steps, m.actionDimension])
+        guard file.tensors.count == 3 else { throw .badEpisode(file: name, reason: "unexpected extra tensors") }
+        self.file = file
+    }
+
+    /// Maps and validates the episode file at `path`.
+    public static func open(path: String) throws -> StoredEpisode {
+        do {
+            return try StoredEpisode(file: try SafetensorsFile.open(path: path), name: path)
+        } catch let error as SafetensorsError {
+            throw DataError.badEpisode(file: path, reason: error.description)
+        }
+    }
+
+    /// Number of steps T.
+    public var steps: Int { metadata.steps }
+
+    /// Copies the image of `step` (H·W·3 bytes) to `destination`.
+    public func copyImage(step: Int, to destination: UnsafeMutableRawPointer) {
+        let size = metadata.imageHeight * metadata.imageWidth * 3
+        file.withBytes(of: imageTensor) { raw in
+            destination.copyMemory(from: raw.baseAddress! + step * size, byteCount: size)
+        }
+    }
+
+    /// Copies `count` proprio rows starting at `step` to `destination` (row-major).
+    public func copyProprio(step: Int, count: Int = 1, to destination: UnsafeMutablePointer<Float>) {
+        copyRows(proprioTensor, width: metadata.proprioDimension, step: step, count: count, to: destination)
+    }
+
+    /// Copies `count` action rows starting at `step` to `destination` (row-major).
+    /// - Precondition: `step + count <= steps`.
+    public func copyActions(step: Int, count: Int, to destination: UnsafeMutablePointer<Float>) {
+        copyRows(actionTensor, width: metadata.actionDimension, step: step, count: count, to: destination)
+    }
+
+    private func copyRows(_ tensor: SafetensorsTensor, width: Int, step: Int, count: Int, to destination: UnsafeMutablePointer<Float>) {
+        precondition(step >= 0 && count >= 0 && step + count <= steps, "rows \(step)..<\(step + count) outside 0..<\(steps)")
+        // The data may be unaligned in files written elsewhere: copy bytes, never load.
+        file.withBytes(of: tensor) { raw in
+            UnsafeMutableRawPointer(destination).copyMemory(
+                from: raw.baseAddress! + step * width * 4, byteCount: count * width * 4)
+        }
+    }
+
+    /// All images, proprio rows and actions as arrays (tests, export).
+    public func images() -> [UInt8] { file.withBytes(of: imageTensor) { Array($0) } }
+    /// All proprio rows, (T, P).
+    public func proprioRows() -> [Float] { rows(proprioTensor, width: metadata.proprioDimension) }
+    /// All action rows, (T, A).
+    public func actionRows() -> [Float] { rows(actionTensor, width: metadata.actionDimension) }
+
+    private func rows(_ tensor: SafetensorsTensor, width: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: steps * width) { buffer, count in
+            copyRows(tensor, width: width, step: 0, count: steps, to: buffer.baseAddress!)
+            count = steps * width
+        }
+    }
+}

@@ -1,0 +1,107 @@
+// Writing one sample into a batch row: images copied once from the mapped episode or
+// the VL sample; proprio and action chunks copied then normalised in place with the
+// episode's own source statistics; padding and masks past the episode's end.
+import CotrainSim
+
+extension MixtureSampler {
+    /// Prompt and target of VL text task `choice`: caption, then questions, then
+    /// referring expressions (see docs/recipes.md).
+    static func vlText(_ sample: VLSample, choice: Int) -> (prompt: String, target: String) {
+        var k = choice
+        if !sample.caption.isEmpty {
+            if k == 0 { return ("describe the image.", sample.caption) }
+            k -= 1
+        }
+        if k < sample.qa.count { return (sample.qa[k].question, sample.qa[k].answer) }
+        k -= sample.qa.count
+        if k < sample.referring.count { return ("name \(sample.referring[k].expression).", sample.referring[k].target) }
+        return ("describe the image.", sample.caption)
+    }
+
+    func writeVL(_ ref: SampleRef, row: Int, into batch: inout TrainingBatch) {
+        let sample = data.vlSamples[ref.item]
+        let pixels = batch.imageSize * batch.imageSize * 3
+        precondition(sample.image.pixels.count == pixels, "VL image size differs from the model's input size")
+        batch.images.withUnsafeMutableBufferPointer { out in
+            sample.image.pixels.withUnsafeBufferPointer { src in
+                _ = UnsafeMutableBufferPointer(rebasing: out[(row * pixels)..<((row + 1) * pixels)]).update(fromContentsOf: src)
+            }
+        }
+        clearNumbers(row: row, in: &batch)
+        let (prompt, target) = Self.vlText(sample, choice: ref.textChoice)
+        batch.proprioDims[row] = 0; batch.actionDims[row] = 0
+        batch.embodiments[row] = nil; batch.sources[row] = .vl; batch.losses[row] = .text
+        batch.prompts[row] = prompt; batch.textTargets[row] = target
+        batch.annotations[row] = nil; batch.reasonings[row] = nil
+    }
+
+    func writeEpisode(_ ref: SampleRef, row: Int, losses: LossSet, into batch: inout TrainingBatch) {
+        let pool = data.pools[ref.source]!
+        let episode = pool.episodes[ref.item], stats = pool.stats[ref.item]
+        let m = episode.metadata
+        let t = ref.step, chunk = batch.chunk, pw = batch.proprioWidth, aw = batch.actionWidth
+        let p = m.proprioDimension, a = m.actionDimension
+        let pixels = batch.imageSize * batch.imageSize * 3
+        precondition(m.imageWidth == batch.imageSize && m.imageHeight == batch.imageSize, "episode image size differs from the model's input size")
+        clearNumbers(row: row, in: &batch)
+        batch.images.withUnsafeMutableBytes { out in episode.copyImage(step: t, to: out.baseAddress! + row * pixels) }
+        batch.proprio.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress! + row * pw
+            episode.copyProprio(step: t, to: base)
+            for d in 0..<p { base[d] = stats.proprio.normalise(base[d], dimension: d) }
+        }
+        let valid = min(chunk, m.steps - t)
+        let wantsActions = losses.contains(.action) || losses.contains(.discreteAction)
+        if wantsActions {
+            let bins = recipe.model.actionBins
+            batch.actions.withUnsafeMutableBufferPointer { out in
+                for h in 0..<valid {
+                    let base = out.baseAddress! + (row * chunk + h) * aw
+                    episode.copyActions(step: t + h, count: 1, to: base)
+                    for d in 0..<a { base[d] = stats.actions.normalise(base[d], dimension: d) }
+                }
+            }
+            for h in 0..<valid { batch.actionMask[row * chunk + h] = 1 }
+            if losses.contains(.discreteAction) {
+                for h in 0..<valid {
+                    for d in 0..<a {
+                        let i = (row * chunk + h) * aw + d
+                        batch.actionTokens[i] = Self.token(batch.actions[i], bins: bins)
+                    }
+                }
+            }
+        }
+        let note = m.annotations[t]
+        batch.proprioDims[row] = p
+        batch.actionDims[row] = wantsActions ? a : 0
+        batch.embodiments[row] = m.embodiment
+        batch.sources[row] = ref.source
+        batch.losses[row] = losses
+        batch.prompts[row] = m.instruction
+        batch.annotations[row] = losses.contains(.annotation) ? note : nil
+        batch.reasonings[row] = losses.contains(.reasoning) ? note : nil
+        batch.textTargets[row] = losses.contains(.text) ? note : nil
+    }
+
+    /// The discrete token of a normalised value in [−1, 1]: uniform bins over the range.
+    @inline(__always)
+    public static func token(_ value: Float, bins: Int) -> Int32 {
+        let bin = Int(((value + 1) * 0.5 * Float(bins)).rounded(.down))
+        return Int32(min(bins - 1, max(0, bin)))
+    }
+
+    /// Zeroes a row's proprio, actions and mask and marks its tokens unused.
+    private func clearNumbers(row: Int, in batch: inout TrainingBatch) {
+        let chunk = batch.chunk, pw = batch.proprioWidth, aw = batch.actionWidth
+        batch.proprio.withUnsafeMutableBufferPointer { UnsafeMutableBufferPointer(rebasing: $0[(row * pw)..<((row + 1) * pw)]).update(repeating: 0) }
+        batch.actions.withUnsafeMutableBufferPointer {
+            UnsafeMutableBufferPointer(rebasing: $0[(row * chunk * aw)..<((row + 1) * chunk * aw)]).update(repeating: 0)
+        }
+        batch.actionTokens.withUnsafeMutableBufferPointer {
+            UnsafeMutableBufferPointer(rebasing: $0[(row * chunk * aw)..<((row + 1) * chunk * aw)]).update(repeating: -1)
+        }
+        batch.actionMask.withUnsafeMutableBufferPointer {
+            UnsafeMutableBufferPointer(rebasing: $0[(row * chunk)..<((row + 1) * chunk)]).update(repeating: 0)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+// Reading and writing recipe JSON. Every key is checked: an unknown or misspelt key,
+// a wrong type or an out-of-range value is a RecipeError naming its location.
+import CotrainCore
+
+extension Recipe {
+    /// Loads and validates a recipe file; errors name the file.
+    public static func load(path: String) throws -> Recipe {
+        let bytes = try readFile(path, limit: 1 << 20)
+        do { return try Recipe(bytes: bytes) } catch { throw RecipeError.inFile(path, error) }
+    }
+
+    /// Parses and validates recipe JSON.
+    public init(bytes: [UInt8]) throws(RecipeError) {
+        let value: JSONValue
+        do { value = try JSONValue.parse(bytes) } catch { throw .notJSON(error.description) }
+        do { try self.init(json: value) } catch let error as RecipeError { throw error } catch let problem as FieldProblem {
+            throw .field(problem)
+        } catch { throw .notJSON("\(error)") }
+        try validate()
+    }
+
+    private init(json: JSONValue) throws {
+        var f = try JSONFields(json, path: "")
+        let format = try f.string("format")
+        guard format == Recipe.format else { throw RecipeError.unsupportedFormat(format) }
+        name = try f.string("name")
+        description = try f.optionalString("description") ?? ""
+        question = try f.optionalString("question") ?? ""
+        let seedValue = try f.optionalInt("seed") ?? 0
+        guard seedValue >= 0 else { throw RecipeError.invalidValue(path: "seed", reason: "must be ≥ 0") }
+        seed = UInt64(seedValue)
+        model = try Self.parseModel(f.value("model"))
+        lossWeights = try Self.parseLossWeights(f.value("loss_weights"))
+        let sharingName = try f.optionalString("sharing") ?? SharingScope.shared.rawValue
+        guard let scope = SharingScope(rawValue: sharingName) else {
+            throw RecipeError.invalidValue(path: "sharing", reason: "must be \"shared\" or \"shared+embodiment\", not \"\(sharingName)\"")
+        }
+        sharing = scope
+        phases = []
+        for (i, item) in try f.array("phases").enumerated() { phases.append(try Self.parsePhase(item, path: "phases[\(i)]")) }
+        try f.finish()
+    }
+
+    private static func parseModel(_ value: JSONValue?) throws -> ModelConfig {
+        var m = ModelConfig()
+        guard let value else { return m }
+        var f = try JSONFields(value, path: "model")
+        m.imageSize = try f.optionalInt("image_size") ?? m.imageSize
+        m.patchSize = try f.optionalInt("patch_size") ?? m.patchSize
+        m.width = try f.optionalInt("width") ?? m.width
+        m.layers = try f.optionalInt("layers") ?? m.layers
+        m.heads = try f.optionalInt("heads") ?? m.heads
+        m.chunk = try f.optionalInt("chunk") ?? m.chunk
+        m.flowSteps = try f.optionalInt("flow_steps") ?? m.flowSteps
+        m.actionHead = try f.optionalString("action_head") ?? m.actionHead
+        m.actionBins = try f.optionalInt("action_bins") ?? m.actionBins
+        m.maxTextTokens = try f.optionalInt("max_text_tokens") ?? m.maxTextTokens
+        try f.finish()
+        return m
+    }
+
+    private static func parseLossWeights(_ value: JSONValue?) throws -> LossWeights {
+        var w = LossWeights()
+        guard let value else { return w }
+        var f = try JSONFields(value, path: "loss_weights")
+        w.action = try f.optionalDouble("action") ?? w.action
+        w.text = try f.optionalDouble("text") ?? w.text
+        w.annotation = try f.optionalDouble("annotation") ?? w.annotation
+        w.discreteAction = try f.optionalDouble("discrete_action") ?? w.discreteAction
+        w.reasoning = try f.optionalDouble("reasoning") ?? w.reasoning
+        try f.finish()
+        return w
+    }
+
+    private static func parsePhase(_ value: JSONValue, path: String) throws -> RecipePhase {
+        var f = try JSONFields(value, path: path)
+        let name = try f.string("name")
+        let steps = try f.int("steps")
+        let learningRate = try f.double("learning_rate")
+        let warmup = try f.optionalInt("warmup") ?? 0
+        let batchSize = try f.int("batch_size")
+        let mixtureValue = try f.required("mixture")
+        guard let members = mixtureValue.object else { throw FieldProblem.wrongType(path: f.child("mixture"), expected: "an object of weights") }
+        var mixture: [DataSource: Double] = [:]
+        for (key, weight) in members {
+            guard let source = DataSource(rawValue: key) else {
+                throw RecipeError.unknownModality(path: f.child("mixture"), name: key, known: DataSource.allCases.map(\.rawValue))
+            }
+            guard let w = weight.double else { throw FieldProblem.wrongType(path: "\(f.child("mixture")).\(key)", expected: "a number") }
+            mixture[source] = w
+        }
+        var switches = ModalitySwitches()
+        if let modalities = f.value("modalities") {
+            guard let members = modalities.object else { throw FieldProblem.wrongType(path: f.child("modalities"), expected: "an object") }
+            let modalityPath = f.child("modalities")
+            for (key, setting) in members {
+                func flag() throws -> Bool {
+                    guard let b = setting.bool else { throw FieldProblem.wrongType(path: "\(modalityPath).\(key)", expected: "true or false") }
+                    return b
+                }
+                switch key {
+                case "dense_annotations": switches.denseAnnotations = try flag()
+                case "discrete_actions": switches.discreteActions = try flag()
+                case "chain_of_thought": switches.chainOfThought = try flag()
+                case "human_video":
+                    guard let text = setting.string, let mode = HumanVideoMode(rawValue: text) else {
+                        throw RecipeError.invalidValue(path: "\(modalityPath).human_video", reason: "must be \"text\" or \"actions\"")
+                    }
+                    switches.humanVideo = mode
+                default:
+                    throw RecipeError.unknownModality(path: modalityPath, name: key, known: ModalitySwitches.keys)
+                }
+            }
+        }
+        try f.finish()
+        return RecipePhase(name: name, steps: steps, learningRate: learningRate, warmup: warmup, batchSize: batchSize, mixture: mixture, switches: switches)
+    }
+
+    /// The recipe as JSON with every default spelled out (what ``hash`` covers).
+    public var json: JSONValue {
+        let m = model, w = lossWeights
+        return .object([
+            ("format", .string(Recipe.format)), ("name", .string(name)), ("description", .string(description)),
+            ("question", .string(question)), ("seed", .int(Int64(bitPattern: seed))), ("sharing", .string(sharing.rawValue)),
+            ("model", .object([
+                ("image_size", .int(Int64(m.imageSize))), ("patch_size", .int(Int64(m.patchSize))), ("width", .int(Int64(m.width))),
+                ("layers", .int(Int64(m.layers))), ("heads", .int(Int64(m.heads))), ("chunk", .int(Int64(m.chunk))),
+                ("flow_steps", .int(Int64(m.flowSteps))), ("action_head", .string(m.actionHead)),
+                ("action_bins", .int(Int64(m.actionBins))), ("max_text_tokens", .int(Int64(m.maxTextTokens))),
+            ])),
+            ("loss_weights", .object([
+                ("action", .double(w.action)), ("text", .double(w.text)), ("annotation", .double(w.annotation)),
+                ("discrete_action", .double(w.discreteAction)), ("reasoning", .double(w.reasoning)),
+            ])),
+            ("phases", .array(phases.map { p in
+                .object([
+                    ("name", .string(p.name)), ("steps", .int(Int64(p.steps))), ("learning_rate", .double(p.learningRate)),
+                    ("warmup", .int(Int64(p.warmup))), ("batch_size", .int(Int64(p.batchSize))),
+                    ("mixture", .object(DataSource.allCases.compactMap { s in
+                        p.mixture[s].flatMap { $0 > 0 ? (s.rawValue, .double($0)) : nil }
+                    })),
+                    ("modalities", .object([
+                        ("dense_annotations", .bool(p.switches.denseAnnotations)), ("discrete_actions", .bool(p.switches.discreteActions)),
+                        ("chain_of_thought", .bool(p.switches.chainOfThought)), ("human_video", .string(p.switches.humanVideo.rawValue)),
+                    ])),
+                ])
+            })),
+        ])
+    }
+}

@@ -1,0 +1,104 @@
+// Recipe checks: structural ones at parse time (`validate()`), and the ones that need
+// to know the node's data at train time (`validate(against:)`).
+import CotrainSim
+
+/// What training data a node has, for ``Recipe/validate(against:)``.
+public struct AvailableData: Sendable, Equatable {
+    /// The node's own embodiment.
+    public var ownEmbodiment: EmbodimentKind
+    /// Episode counts per embodiment (`hand` = human video).
+    public var episodes: [EmbodimentKind: Int]
+    /// Whether robot episodes carry dense (per-step) annotations.
+    public var hasAnnotations: Bool
+    /// VL training samples (probe samples excluded).
+    public var vlSamples: Int
+    /// Image sizes found in the data (square side in pixels).
+    public var imageSizes: Set<Int>
+
+    public init(ownEmbodiment: EmbodimentKind, episodes: [EmbodimentKind: Int], hasAnnotations: Bool = true, vlSamples: Int, imageSizes: Set<Int>) {
+        self.ownEmbodiment = ownEmbodiment; self.episodes = episodes; self.hasAnnotations = hasAnnotations
+        self.vlSamples = vlSamples; self.imageSizes = imageSizes
+    }
+
+    /// Episodes of robot embodiments other than the own one (not `hand`).
+    public var crossEmbodimentEpisodes: Int {
+        episodes.filter { $0.key != ownEmbodiment && $0.key != .hand }.values.reduce(0, +)
+    }
+}
+
+extension Recipe {
+    /// Structural checks (run by the parser): each failure is a distinct ``RecipeError``.
+    public func validate() throws(RecipeError) {
+        guard !name.isEmpty else { throw .invalidValue(path: "name", reason: "must not be empty") }
+        let m = model
+        func positive(_ value: Int, _ key: String, max: Int) throws(RecipeError) {
+            guard (1...max).contains(value) else { throw .invalidValue(path: "model.\(key)", reason: "must be within 1...\(max), got \(value)") }
+        }
+        try positive(m.imageSize, "image_size", max: 512); try positive(m.patchSize, "patch_size", max: 64)
+        try positive(m.width, "width", max: 4096); try positive(m.layers, "layers", max: 64); try positive(m.heads, "heads", max: 64)
+        try positive(m.chunk, "chunk", max: 256); try positive(m.flowSteps, "flow_steps", max: 1000)
+        try positive(m.maxTextTokens, "max_text_tokens", max: 4096)
+        guard m.imageSize % m.patchSize == 0 else { throw .invalidValue(path: "model.patch_size", reason: "\(m.patchSize) does not divide image_size \(m.imageSize)") }
+        guard m.width % m.heads == 0 else { throw .invalidValue(path: "model.heads", reason: "\(m.heads) does not divide width \(m.width)") }
+        guard ModelConfig.actionHeads.contains(m.actionHead) else {
+            throw .invalidValue(path: "model.action_head", reason: "must be one of \(ModelConfig.actionHeads.joined(separator: ", ")), not \"\(m.actionHead)\"")
+        }
+        guard (2...4096).contains(m.actionBins) else { throw .invalidValue(path: "model.action_bins", reason: "must be within 2...4096, got \(m.actionBins)") }
+        let w = lossWeights
+        for (key, value) in [("action", w.action), ("text", w.text), ("annotation", w.annotation), ("discrete_action", w.discreteAction), ("reasoning", w.reasoning)] {
+            guard value.isFinite, value >= 0 else { throw .invalidValue(path: "loss_weights.\(key)", reason: "must be finite and ≥ 0, got \(value)") }
+        }
+        guard !phases.isEmpty else { throw .noPhases }
+        var names = Set<String>()
+        for phase in phases {
+            guard !phase.name.isEmpty else { throw .invalidValue(path: "phases", reason: "a phase has an empty name") }
+            guard names.insert(phase.name).inserted else { throw .duplicatePhase(phase.name) }
+            guard phase.steps > 0 else { throw .nonPositiveSteps(phase: phase.name, steps: phase.steps) }
+            guard phase.learningRate.isFinite, phase.learningRate > 0, phase.learningRate < 1 else {
+                throw .invalidValue(path: "phase \"\(phase.name)\".learning_rate", reason: "must be within (0, 1), got \(phase.learningRate)")
+            }
+            guard (0...phase.steps).contains(phase.warmup) else {
+                throw .invalidValue(path: "phase \"\(phase.name)\".warmup", reason: "must be within 0...steps (\(phase.steps)), got \(phase.warmup)")
+            }
+            guard (1...4096).contains(phase.batchSize) else {
+                throw .invalidValue(path: "phase \"\(phase.name)\".batch_size", reason: "must be within 1...4096, got \(phase.batchSize)")
+            }
+            for source in DataSource.allCases {
+                if let weight = phase.mixture[source], !(weight.isFinite && weight >= 0) {
+                    throw .negativeWeight(phase: phase.name, source: source.rawValue, weight: weight)
+                }
+            }
+            guard phase.mixture.values.reduce(0, +) > 0 else { throw .weightsNotPositive(phase: phase.name) }
+        }
+    }
+
+    /// Checks that every phase's data exists at the node: own-embodiment episodes for
+    /// `robot`, other embodiments for `cross_embodiment`, VL samples for `vl`, `hand`
+    /// episodes for `human_video`, annotated episodes for dense annotations or
+    /// chain-of-thought, and images of the model's input size.
+    public func validate(against data: AvailableData) throws(RecipeError) {
+        let own = data.ownEmbodiment.rawValue
+        for phase in phases {
+            func weight(_ s: DataSource) -> Double { phase.mixture[s] ?? 0 }
+            if weight(.robot) > 0, (data.episodes[data.ownEmbodiment] ?? 0) == 0 {
+                throw .missingData(phase: phase.name, modality: "robot", hint: "collect episodes of \(own) (`cotrain data collect --embodiment \(own)`)")
+            }
+            if weight(.crossEmbodiment) > 0, data.crossEmbodimentEpisodes == 0 {
+                throw .missingData(phase: phase.name, modality: "cross_embodiment", hint: "add episodes of another embodiment than \(own) (e.g. `cotrain data collect --embodiment panda`) or set its weight to 0")
+            }
+            if weight(.vl) > 0, data.vlSamples == 0 {
+                throw .missingData(phase: phase.name, modality: "vl", hint: "generate or import VL shards (`cotrain data vl-generate`) or set its weight to 0")
+            }
+            if weight(.humanVideo) > 0, (data.episodes[.hand] ?? 0) == 0 {
+                throw .missingData(phase: phase.name, modality: "human_video", hint: "collect hand episodes (`cotrain data collect --embodiment hand`) or set its weight to 0")
+            }
+            let needsText = phase.switches.denseAnnotations || phase.switches.chainOfThought
+                || (weight(.humanVideo) > 0 && phase.switches.humanVideo == .text)
+            if needsText, !data.hasAnnotations {
+                throw .missingData(phase: phase.name, modality: "dense annotations", hint: "the episodes carry no per-step annotations; switch dense_annotations/chain_of_thought off")
+            }
+        }
+        let sizes = data.imageSizes.subtracting([model.imageSize])
+        guard sizes.isEmpty else { throw .imageSizeMismatch(model: model.imageSize, data: data.imageSizes.sorted()) }
+    }
+}

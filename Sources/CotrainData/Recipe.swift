@@ -1,0 +1,132 @@
+// A training recipe (policies/*.json): model size, phases with mixture weights over
+// data sources and modality switches, loss weights, what is shared with peers, seed.
+// Parsed strictly (Recipe+Parsing), validated (Recipe+Validation), hashed canonically.
+import CotrainCore
+
+/// Model configuration a recipe asks the policy for.
+public struct ModelConfig: Sendable, Equatable {
+    /// Square input image size and patch size (image_size % patch_size == 0).
+    public var imageSize = 64
+    public var patchSize = 8
+    /// Transformer width, depth and attention heads (width % heads == 0).
+    public var width = 64
+    public var layers = 2
+    public var heads = 4
+    /// Action chunk length H and flow-matching integration steps at inference.
+    public var chunk = 8
+    public var flowSteps = 10
+    /// "flow" (flow-matching action expert) or "regression" (direct L2 baseline).
+    public var actionHead = "flow"
+    /// Bins per action dimension for discrete action tokens (used when switched on).
+    public var actionBins = 32
+    /// Longest prompt/target in tokens the text head sees.
+    public var maxTextTokens = 32
+
+    /// Accepted `action_head` values.
+    public static let actionHeads = ["flow", "regression"]
+
+    public init() {}
+}
+
+/// Relative weights of the loss terms.
+public struct LossWeights: Sendable, Equatable {
+    /// Continuous actions, VL/human-video text, dense annotations, discrete action tokens,
+    /// chain-of-thought reasoning.
+    public var action = 1.0
+    public var text = 1.0
+    public var annotation = 0.5
+    public var discreteAction = 0.5
+    public var reasoning = 0.5
+
+    public init() {}
+
+    /// The weight of one loss.
+    public func weight(_ loss: LossSet) -> Double {
+        switch loss {
+        case .action: action
+        case .text: text
+        case .annotation: annotation
+        case .discreteAction: discreteAction
+        case .reasoning: reasoning
+        default: 0
+        }
+    }
+}
+
+/// What a node sends to peers each round.
+public enum SharingScope: String, Sendable, CaseIterable {
+    /// Only `shared.*` parameters.
+    case shared
+    /// `shared.*` plus the own embodiment's `embodiment.<name>.*` (to same-embodiment peers).
+    case sharedAndEmbodiment = "shared+embodiment"
+}
+
+/// One training phase.
+public struct RecipePhase: Sendable, Equatable {
+    /// Unique name, e.g. "pretrain".
+    public var name: String
+    /// Optimiser steps, peak learning rate, linear warm-up steps, samples per batch.
+    public var steps: Int
+    public var learningRate: Double
+    public var warmup: Int
+    public var batchSize: Int
+    /// Mixture weights over data sources (not necessarily normalised; zero = unused).
+    public var mixture: [DataSource: Double]
+    /// Modality switches for robot and human-video samples.
+    public var switches: ModalitySwitches
+
+    public init(name: String, steps: Int, learningRate: Double, warmup: Int, batchSize: Int, mixture: [DataSource: Double], switches: ModalitySwitches = ModalitySwitches()) {
+        self.name = name; self.steps = steps; self.learningRate = learningRate; self.warmup = warmup
+        self.batchSize = batchSize; self.mixture = mixture; self.switches = switches
+    }
+
+    /// Sources with positive weight, in `DataSource.allCases` order, with probabilities.
+    public var probabilities: [(source: DataSource, probability: Double)] {
+        let total = mixture.values.reduce(0, +)
+        return DataSource.allCases.compactMap { s in
+            guard let w = mixture[s], w > 0 else { return nil }
+            return (s, w / total)
+        }
+    }
+
+    /// The learning rate at `step` within this phase: linear warm-up then constant.
+    public func learningRate(atPhaseStep step: Int) -> Double {
+        warmup > 0 && step < warmup ? learningRate * Double(step + 1) / Double(warmup) : learningRate
+    }
+}
+
+/// A parsed, validated recipe.
+public struct Recipe: Sendable, Equatable {
+    /// The format tag every recipe file starts with.
+    public static let format = "cotrain.recipe.v1"
+    /// Name, one-line description, and the study question it answers.
+    public var name: String
+    public var description: String
+    public var question: String
+    /// Seed for sampling and initialisation.
+    public var seed: UInt64
+    public var model: ModelConfig
+    public var lossWeights: LossWeights
+    public var sharing: SharingScope
+    /// Phases, run in order.
+    public var phases: [RecipePhase]
+
+    /// Total optimiser steps over all phases.
+    public var totalSteps: Int { phases.reduce(0) { $0 + $1.steps } }
+
+    /// The phase index that step `step` (0-based, over the whole run) belongs to, and
+    /// the step within it; nil at or past ``totalSteps``.
+    public func phase(at step: Int) -> (index: Int, step: Int)? {
+        guard step >= 0 else { return nil }
+        var start = 0
+        for (i, phase) in phases.enumerated() {
+            if step < start + phase.steps { return (i, step - start) }
+            start += phase.steps
+        }
+        return nil
+    }
+
+    /// SHA-256 (hex) of the canonical JSON of the recipe with defaults filled in: two
+    /// files that differ only in formatting, key order or spelled-out defaults hash alike.
+    public var hash: String { (try? SHA256.hash(json.canonicalBytes).hex) ?? "" }
+}

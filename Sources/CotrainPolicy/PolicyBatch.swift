@@ -1,0 +1,121 @@
+// Training samples: any mix of robot samples (image, proprioception, actions,
+// instruction), vision-language samples (image, prompt, answer) and annotated samples.
+
+/// One training sample. Which objectives it feeds follows from what it carries:
+///
+/// - `actions` (with `embodiment` and `proprio`): the action loss (flow matching or
+///   L1), weighted by `flowWeight`, and the discrete-token loss if enabled
+///   (`tokenWeight`);
+/// - `target` text: next-token cross-entropy on the target given the image, the
+///   proprioception and the prompt (prefix-LM), weighted by `textWeight`.
+///
+/// A weight of 0 masks the objective for this sample.
+public struct PolicySample: Sendable {
+    /// RGB8 image, `imageSize × imageSize × 3`, row-major, top row first; nil: none.
+    public var image: [UInt8]?
+    /// The robot (`PolicyConfig.embodiments`), required with `proprio` or `actions`.
+    public var embodiment: String?
+    /// Proprioception in the robot's units; nil: none.
+    public var proprio: [Float]?
+    /// The action chunk in the robot's units: 1…H rows of the action dimension. Rows
+    /// missing at the end (episode end) are padded with the last row and masked out.
+    public var actions: [[Float]]?
+    /// The instruction or question (visible to every token).
+    public var prompt: String?
+    /// The text to predict: an answer, caption or reasoning annotation.
+    public var target: String?
+    /// Weight of the action loss (M_flow).
+    public var flowWeight: Float
+    /// Weight of the text loss (M_text).
+    public var textWeight: Float
+    /// Weight of the discrete action-token loss (M_tok).
+    public var tokenWeight: Float
+
+    /// A sample; every weight defaults to 1.
+    public init(
+        image: [UInt8]? = nil, embodiment: String? = nil, proprio: [Float]? = nil, actions: [[Float]]? = nil,
+        prompt: String? = nil, target: String? = nil, flowWeight: Float = 1, textWeight: Float = 1, tokenWeight: Float = 1
+    ) {
+        (self.image, self.embodiment, self.proprio, self.actions) = (image, embodiment, proprio, actions)
+        (self.prompt, self.target) = (prompt, target)
+        (self.flowWeight, self.textWeight, self.tokenWeight) = (flowWeight, textWeight, tokenWeight)
+    }
+
+    /// True if the sample feeds the action loss.
+    var hasActions: Bool { actions != nil && flowWeight > 0 }
+    /// True if the sample feeds the discrete-token loss.
+    var hasTokens: Bool { actions != nil && tokenWeight > 0 }
+    /// True if the sample feeds the text loss.
+    var hasText: Bool { target != nil && textWeight > 0 }
+}
+
+/// A batch of samples; embodiments may be mixed.
+public struct PolicyBatch: Sendable {
+    /// The samples.
+    public var samples: [PolicySample]
+
+    /// A batch of `samples`.
+    public init(_ samples: [PolicySample]) { self.samples = samples }
+
+    /// Number of samples.
+    public var count: Int { samples.count }
+}
+
+/// Relative weights of the objectives: L = flow·L_flow + text·L_text + tokens·L_tok.
+public struct LossWeights: Sendable, Equatable {
+    /// Weight of the action loss.
+    public var flow: Float
+    /// Weight of the text loss (w_text).
+    public var text: Float
+    /// Weight of the discrete action-token loss (w_tok).
+    public var tokens: Float
+
+    /// Weights; defaults 1, 1, 0.1.
+    public init(flow: Float = 1, text: Float = 1, tokens: Float = 0.1) {
+        (self.flow, self.text, self.tokens) = (flow, text, tokens)
+    }
+}
+
+/// The losses of one batch (each a weighted mean over the samples it applies to; 0
+/// when no sample has that target).
+public struct PolicyLosses: Sendable, Equatable {
+    /// The weighted total that was differentiated.
+    public var total: Float = 0
+    /// Flow-matching MSE (or L1 regression) on normalised actions.
+    public var action: Float = 0
+    /// Text next-token cross-entropy (nats per token).
+    public var text: Float = 0
+    /// Discrete action-token cross-entropy (nats per token).
+    public var tokens: Float = 0
+    /// Samples that fed each objective.
+    public var actionSamples = 0, textSamples = 0, tokenSamples = 0
+}
+
+/// The token ids of one sample's text segment.
+struct TextLayout {
+    /// `textTokens` ids: `[bos] prompt [sep] target [eos]` then padding.
+    var ids: [Int32]
+    /// Index of the first target token, or nil if there is no target part.
+    var targetStart: Int?
+    /// Positions `targetStart−1 ..< targetStart−1+predicted` predict the next id.
+    var predicted: Int
+
+    /// Lays out `prompt` and `target` ids in `length` slots. The prompt keeps at most
+    /// `length − 2` tokens; the target (and its `eos` if `closed`) gets what is left.
+    init(prompt: [Int32], target: [Int32]?, closed: Bool = true, length: Int) {
+        let p = Array(prompt.prefix(length - 2))
+        ids = [Tokenizer.bos] + p + [Tokenizer.sep]
+        if let target {
+            targetStart = ids.count
+            let tail = Array((target + (closed ? [Tokenizer.eos] : [])).prefix(length - ids.count))
+            ids += tail
+            predicted = tail.count
+        } else {
+            (targetStart, predicted) = (nil, 0)
+        }
+        ids += Array(repeating: Tokenizer.pad, count: length - ids.count)
+    }
+
+    /// Number of non-padding tokens.
+    var used: Int { ids.firstIndex(of: Tokenizer.pad) ?? ids.count }
+}

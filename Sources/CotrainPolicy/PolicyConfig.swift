@@ -1,0 +1,115 @@
+// CotrainPolicy: the vision-language-action policy, its losses, tokenizer,
+// normalisation and checkpoints. The architecture is described in docs/model.md.
+
+/// How the action expert is trained and sampled.
+public enum ActionHead: String, Codable, Sendable, Equatable {
+    /// Flow matching: predict the velocity `noise − action`, sample by Euler steps.
+    case flowMatching = "flow_matching"
+    /// Predict the normalised chunk directly with an L1 loss (one pass at inference).
+    case l1Regression = "l1_regression"
+}
+
+/// How flow-matching times `t` are drawn in training (`t = 1` is pure noise).
+public enum TimeSampling: String, Codable, Sendable, Equatable {
+    /// `t ~ Beta(1.5, 1)`: density ∝ √t, more weight near the noisy end (as π0).
+    case beta = "beta_1.5_1"
+    /// `t ~ U(0, 1)`.
+    case uniform
+}
+
+/// One robot the model can act for: its name and vector sizes.
+public struct EmbodimentSpec: Codable, Sendable, Equatable {
+    /// The name used in tensor names (`embodiment.<name>.*`): lowercase letters, digits,
+    /// `_` and `-`.
+    public var name: String
+    /// Length of the proprioception vector.
+    public var stateDimension: Int
+    /// Length of one action.
+    public var actionDimension: Int
+
+    /// A robot description.
+    public init(name: String, stateDimension: Int, actionDimension: Int) {
+        (self.name, self.stateDimension, self.actionDimension) = (name, stateDimension, actionDimension)
+    }
+}
+
+/// The model's hyper-parameters. Stored as JSON in every checkpoint; a checkpoint loads
+/// only into the same configuration.
+public struct PolicyConfig: Codable, Sendable, Equatable {
+    /// Image side in pixels (square RGB8 input).
+    public var imageSize = 64
+    /// Patch side in pixels (`(imageSize / patchSize)²` image tokens).
+    public var patchSize = 8
+    /// Model width of the trunk and the action expert.
+    public var width = 128
+    /// Attention heads (width must divide evenly).
+    public var heads = 4
+    /// Trunk transformer layers.
+    public var layers = 4
+    /// Action-expert transformer layers.
+    public var expertLayers = 2
+    /// Width of the action expert (narrower than the trunk, as π0's expert): each
+    /// Euler step runs only the expert, so its width sets inference latency.
+    public var expertWidth = 64
+    /// MLP hidden size as a multiple of the width.
+    public var mlpRatio = 4
+    /// Text tokens per sample: `[bos] prompt [sep] target [eos]`, padded.
+    public var textTokens = 24
+    /// Actions per predicted chunk (H).
+    public var chunkLength = 16
+    /// Actions of a chunk the runtime executes before asking again.
+    public var executeSteps = 8
+    /// Euler steps from t = 1 to t = 0 when sampling a chunk.
+    public var flowSteps = 10
+    /// The action objective.
+    public var actionHead = ActionHead.flowMatching
+    /// The training distribution of flow-matching times.
+    public var timeSampling = TimeSampling.beta
+    /// Bins per action dimension of the discrete-token ablation head; 0 disables it.
+    public var discreteBins = 0
+    /// Chain-of-thought ablation: generate the reasoning text before acting.
+    public var reasoning = false
+    /// The robots, in any order (stored sorted by name).
+    public var embodiments: [EmbodimentSpec] = []
+
+    /// The default configuration (4 × 128 trunk, 2 × 64 expert, H = 16) for `embodiments`.
+    public init(embodiments: [EmbodimentSpec] = []) {
+        self.embodiments = embodiments.sorted { $0.name < $1.name }
+    }
+
+    /// Image tokens per sample.
+    public var imageTokens: Int { (imageSize / patchSize) * (imageSize / patchSize) }
+    /// Floats per flattened patch.
+    public var patchFeatures: Int { patchSize * patchSize * 3 }
+    /// Trunk sequence length: image tokens, one proprioception token, text tokens.
+    public var sequenceLength: Int { imageTokens + 1 + textTokens }
+    /// Index of the proprioception token.
+    public var proprioToken: Int { imageTokens }
+    /// Index of the first text token.
+    public var textStart: Int { imageTokens + 1 }
+
+    /// The spec of embodiment `name`, if the model has it.
+    public func embodiment(_ name: String) -> EmbodimentSpec? { embodiments.first { $0.name == name } }
+
+    /// Throws if the configuration cannot build a model.
+    public func validate() throws(PolicyError) {
+        func check(_ ok: Bool, _ why: String) throws(PolicyError) {
+            if !ok { throw .invalidConfig(why) }
+        }
+        try check(patchSize > 0 && imageSize > 0 && imageSize % patchSize == 0, "imageSize \(imageSize) must be a multiple of patchSize \(patchSize)")
+        try check(width > 0 && heads > 0 && width % heads == 0 && width % 2 == 0, "width \(width) must be even and divisible by heads \(heads)")
+        try check(expertWidth > 0 && expertWidth % heads == 0 && expertWidth % 2 == 0, "expertWidth \(expertWidth) must be even and divisible by heads \(heads)")
+        try check(layers >= 1 && expertLayers >= 1 && mlpRatio >= 1, "layers, expertLayers and mlpRatio must be ≥ 1")
+        try check(textTokens >= 4, "textTokens \(textTokens) must be ≥ 4")
+        try check(chunkLength >= 1 && (1...chunkLength).contains(executeSteps), "need 1 ≤ executeSteps ≤ chunkLength")
+        try check(flowSteps >= 1, "flowSteps must be ≥ 1")
+        try check(discreteBins == 0 || discreteBins >= 2, "discreteBins must be 0 (off) or ≥ 2")
+        var seen = Set<String>()
+        for e in embodiments {
+            let allowed = e.name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+            try check(!e.name.isEmpty && allowed, "embodiment name \"\(e.name)\" must use a-z, 0-9, _ and -")
+            try check(seen.insert(e.name).inserted, "embodiment \"\(e.name)\" is listed twice")
+            try check(e.stateDimension >= 1 && e.actionDimension >= 1, "embodiment \"\(e.name)\" needs state and action sizes ≥ 1")
+        }
+    }
+}

@@ -1,0 +1,112 @@
+// The action expert: H action tokens (noisy actions + positions + time embedding)
+// attend to themselves and to the trunk's output. The trunk's keys and values are
+// computed once per observation (the prefix cache), so each Euler step of sampling
+// runs only the expert over H tokens.
+import CotrainTensor
+import Foundation
+
+/// The prefix as the action expert sees it: per-layer keys/values of the trunk output.
+struct ExpertContext {
+    /// `(B, T, 2E)` per expert layer.
+    let keyValues: [Tensor]
+    /// `(B, T + H)`: the prefix key mask, then ones for the action tokens.
+    let keyMask: Tensor
+}
+
+/// One robot's action-side input: `(B,H,A)` actions and the `(B,H,E)` sample mask (nil
+/// when every sample of the batch is this robot).
+struct ActionInput {
+    let layers: EmbodimentLayers
+    let actions: Tensor
+    let mask: Tensor?
+    let members: [Int]
+}
+
+extension PolicyModel {
+    /// Projects the trunk output into every expert layer's keys and values.
+    func expertContext(_ tape: Tape, trunk: Tensor, prefix: EncodedPrefix, flops: inout FlopCount) -> ExpertContext {
+        let (b, t, h) = (prefix.batch, prefix.sequenceLength, config.chunkLength)
+        let keyMask = tape.constant(Shape(b, t + h))
+        for s in 0..<b {
+            (keyMask.data + s * (t + h)).update(from: prefix.keyMask.data + s * t, count: t)
+            (keyMask.data + s * (t + h) + t).update(repeating: 1, count: h)
+        }
+        let kv = expert.map { block in linear(tape, trunk, block.context, &flops) }
+        return ExpertContext(keyValues: kv, keyMask: keyMask)
+    }
+
+    /// The expert over action inputs at times `time (B)` → normed features `(B, H, E)`.
+    func expertForward(
+        _ tape: Tape, _ context: ExpertContext, inputs: [ActionInput], time: [Float], flops: inout FlopCount
+    ) -> Tensor {
+        let (b, h, e) = (time.count, config.chunkLength, config.expertWidth)
+        var tokens: Tensor?
+        for input in inputs {
+            var x = linear(tape, input.actions, input.layers.actionIn, &flops)
+            if let mask = input.mask { x = tape.mul(x, mask) }
+            tokens = tokens.map { tape.add($0, x) } ?? x
+        }
+        var a = tokens ?? {
+            let zero = tape.constant(Shape(b, h, e))
+            zero.fill(0)
+            return zero
+        }()
+        a = tape.broadcastAdd(a, actionPositions.tensor, repeats: b)
+        let features = timeFeatures(tape, time)
+        let embedding = linear(tape, tape.gelu(linear(tape, features, time1, &flops)), time2, &flops)
+        a = tape.broadcastAdd(a, embedding, outer: b, repeats: h)
+        let mask = AttentionMask(keyMask: context.keyMask)
+        for (block, prefixKV) in zip(expert, context.keyValues) {
+            let x = layerNorm(tape, a, block.norm1)
+            let q = linear(tape, x, block.q, &flops)
+            let kv = tape.concatTokens(prefixKV, linear(tape, x, block.kv, &flops))
+            flops.attention(batch: b, queries: h, keys: kv.shape[1], width: e, tape: tape)
+            let att = tape.attention(q: q, kv: kv, heads: config.heads, mask: mask)
+            a = tape.add(a, linear(tape, att, block.proj, &flops))
+            let up = tape.gelu(linear(tape, layerNorm(tape, a, block.norm2), block.fc, &flops))
+            a = tape.add(a, linear(tape, up, block.out, &flops))
+        }
+        return layerNorm(tape, a, expertNorm)
+    }
+
+    /// Sinusoidal features of `t ∈ [0, 1]`: `(B, E)`, sin then cos at E/2 frequencies
+    /// with periods spaced geometrically from 0.004 to 4 (as π0).
+    func timeFeatures(_ tape: Tape, _ time: [Float]) -> Tensor {
+        let c = config.expertWidth, half = c / 2
+        let out = tape.constant(Shape(time.count, c))
+        for (s, t) in time.enumerated() {
+            for i in 0..<half {
+                let fraction = half > 1 ? Double(i) / Double(half - 1) : 0
+                let period = 0.004 * pow(1000, fraction)
+                let angle = Double(t) * 2 * Double.pi / period
+                out[s * c + i] = Float(sin(angle))
+                out[s * c + half + i] = Float(cos(angle))
+            }
+        }
+        return out
+    }
+
+    /// Builds one `ActionInput` per robot present, filling `(B,H,A)` rows of member
+    /// samples with `fill(sample, embodiment) -> H·A values` and zeros elsewhere.
+    func actionInputs(
+        _ tape: Tape, embodimentOf: [String?], include: (Int) -> Bool, fill: (Int, EmbodimentLayers) -> [Float]
+    ) -> [ActionInput] {
+        let (b, h, c) = (embodimentOf.count, config.chunkLength, config.expertWidth)
+        var result: [ActionInput] = []
+        for spec in config.embodiments {
+            let members = (0..<b).filter { embodimentOf[$0] == spec.name && include($0) }
+            guard !members.isEmpty, let layers = embodiments[spec.name] else { continue }
+            let a = spec.actionDimension
+            let x = tape.constant(Shape(b, h, a))
+            x.fill(0)
+            for s in members {
+                let values = fill(s, layers)
+                values.withUnsafeBufferPointer { (x.data + s * h * a).update(from: $0.baseAddress!, count: h * a) }
+            }
+            result.append(ActionInput(
+                layers: layers, actions: x, mask: sampleMask(tape, members: members, batch: b, rows: h, width: c),
+                members: members))
+        }
+        return result
+    }
+}

@@ -1,0 +1,154 @@
+// Inference: action chunks for the runtime, greedy text for the VL probe and the
+// chain-of-thought ablation. The prefix runs through the trunk once; each Euler step
+// runs only the action expert over the H action tokens.
+import CotrainTensor
+
+/// What the policy sees at one control step (the runtime's adapter fills it).
+public struct PolicyObservation: Sendable {
+    /// RGB8 image, `imageSize × imageSize × 3`, row-major, top row first.
+    public var image: [UInt8]
+    /// Proprioception in the robot's units.
+    public var proprio: [Float]
+    /// The task instruction.
+    public var instruction: String
+    /// The robot (one of `PolicyConfig.embodiments`).
+    public var embodiment: String
+
+    /// An observation.
+    public init(image: [UInt8], proprio: [Float], instruction: String, embodiment: String) {
+        (self.image, self.proprio, self.instruction, self.embodiment) = (image, proprio, instruction, embodiment)
+    }
+}
+
+/// The conditioning of text generation: optional image and robot state, and a prompt.
+public struct TextPrompt: Sendable {
+    /// RGB8 image or nil.
+    public var image: [UInt8]?
+    /// The robot, with `proprio`, or nil.
+    public var embodiment: String?
+    /// Proprioception in the robot's units, or nil.
+    public var proprio: [Float]?
+    /// The prompt (question or instruction).
+    public var prompt: String
+
+    /// A prompt.
+    public init(image: [UInt8]? = nil, embodiment: String? = nil, proprio: [Float]? = nil, prompt: String) {
+        (self.image, self.embodiment, self.proprio, self.prompt) = (image, embodiment, proprio, prompt)
+    }
+}
+
+extension PolicyModel {
+    /// The action chunk for `observation`: `chunkLength` rows of the robot's action
+    /// dimension, in its units. Flow sampling starts from noise drawn from `seed`.
+    /// With `config.reasoning`, the reasoning text is generated first and conditions
+    /// the actions.
+    public func act(_ observation: PolicyObservation, seed: UInt64 = 0) throws(PolicyError) -> [[Float]] {
+        try act(batch: [observation], seed: seed)[0]
+    }
+
+    /// Action chunks for several observations at once (robots may differ).
+    public func act(batch observations: [PolicyObservation], seed: UInt64 = 0) throws(PolicyError) -> [[[Float]]] {
+        guard !observations.isEmpty else { return [] }
+        var items: [PrefixItem] = []
+        for o in observations {
+            guard config.embodiment(o.embodiment) != nil else {
+                throw .invalidInput("unknown embodiment \"\(o.embodiment)\" (model has \(config.embodiments.map(\.name)))")
+            }
+            let prompt = tokenizer.encode(o.instruction)
+            var item = PrefixItem(image: o.image, embodiment: o.embodiment, proprio: o.proprio,
+                                  text: TextLayout(prompt: prompt, target: nil, length: config.textTokens))
+            if config.reasoning {
+                let reasoning = try generate(item, prompt: prompt, maxTokens: config.textTokens)
+                item.text = TextLayout(prompt: prompt, target: reasoning, length: config.textTokens)
+            }
+            items.append(item)
+        }
+        let tape = inferenceTape()
+        tape.reset()
+        var flops = FlopCount()
+        let prefix = try encodePrefix(tape, items, slot: "infer")
+        let context = expertContext(tape, trunk: trunkForward(tape, prefix, flops: &flops), prefix: prefix, flops: &flops)
+        let (b, h) = (items.count, config.chunkLength)
+        var rng = Xoshiro256(seed: seed)
+        var x: [[Float]] = observations.map { o in
+            let n = h * config.embodiment(o.embodiment)!.actionDimension
+            return config.actionHead == .l1Regression ? [Float](repeating: 0, count: n) : (0..<n).map { _ in rng.normal() }
+        }
+        let steps = config.actionHead == .l1Regression ? 1 : config.flowSteps
+        for k in 0..<steps {
+            let t = 1 - Float(k) / Float(steps)
+            let inputs = actionInputs(tape, embodimentOf: items.map(\.embodiment), include: { _ in true }, fill: { s, _ in x[s] })
+            let features = expertForward(tape, context, inputs: inputs, time: [Float](repeating: t, count: b), flops: &flops)
+            for input in inputs {
+                let out = linear(tape, features, input.layers.actionOut, &flops)
+                let n = h * input.layers.spec.actionDimension
+                for s in input.members {
+                    let v = out.data + s * n
+                    if config.actionHead == .l1Regression {
+                        for i in 0..<n { x[s][i] = v[i] }
+                    } else {
+                        let dt = -1 / Float(steps)
+                        for i in 0..<n { x[s][i] += dt * v[i] }
+                    }
+                }
+            }
+        }
+        return observations.indices.map { s in
+            let stats = normalization[observations[s].embodiment]!.action
+            let a = stats.dimension
+            return (0..<h).map { r in
+                stats.denormalize(x[s][(r * a)..<((r + 1) * a)].map {
+                    Swift.min(Swift.max($0, -NormalizationStats.clip), NormalizationStats.clip)
+                })
+            }
+        }
+    }
+
+    /// Greedy text after `prefix`: up to `maxTokens` tokens or until `eos`.
+    public func generateText(prefix: TextPrompt, maxTokens: Int) throws(PolicyError) -> String {
+        let prompt = tokenizer.encode(prefix.prompt)
+        let item = PrefixItem(image: prefix.image, embodiment: prefix.embodiment, proprio: prefix.proprio,
+                              text: TextLayout(prompt: prompt, target: nil, length: config.textTokens))
+        return tokenizer.decode(try generate(item, prompt: prompt, maxTokens: maxTokens))
+    }
+
+    /// Greedy answer to `question` about `image` (the vision-language probe).
+    public func answer(image: [UInt8]?, question: String, maxTokens: Int = 16) throws(PolicyError) -> String {
+        try generateText(prefix: TextPrompt(image: image, prompt: question), maxTokens: maxTokens)
+    }
+
+    /// Greedy token ids after the prompt (the trunk runs once per token).
+    func generate(_ base: PrefixItem, prompt: [Int32], maxTokens: Int) throws(PolicyError) -> [Int32] {
+        let tape = inferenceTape()
+        var generated: [Int32] = []
+        let v = tokenizer.count
+        while generated.count < maxTokens {
+            var item = base
+            item.text = TextLayout(prompt: prompt, target: generated, closed: false, length: config.textTokens)
+            let start = item.text.targetStart!
+            guard start + generated.count < config.textTokens else { break }  // no slot left
+            tape.reset()
+            var flops = FlopCount()
+            let prefix = try encodePrefix(tape, [item], slot: "generate")
+            let out = trunkForward(tape, prefix, flops: &flops)
+            let position = config.textStart + start - 1 + generated.count
+            let logits = linear(tape, tape.sliceTokens(out, start: position, count: 1), textHead, &flops)
+            var best = Tokenizer.eos, bestValue = -Float.infinity
+            for id in Int(Tokenizer.eos)..<v where id != Int(Tokenizer.sep) && logits[id] > bestValue {
+                (best, bestValue) = (Int32(id), logits[id])
+            }
+            if best == Tokenizer.eos { break }
+            generated.append(best)
+        }
+        return generated
+    }
+
+    /// The model's evaluation tape (records nothing; buffers reused across calls).
+    func inferenceTape() -> Tape {
+        if let tape = inferenceTapeStorage { return tape }
+        let tape = Tape(threads: inferenceThreads)
+        tape.isRecording = false
+        inferenceTapeStorage = tape
+        return tape
+    }
+}

@@ -1,0 +1,190 @@
+// The prefix: image patches, one proprioception token and the text, run through the
+// trunk with a prefix-LM mask (prefix tokens see each other; target tokens are causal).
+import CotrainTensor
+
+/// What the prefix of one sample holds, before encoding into tensors.
+struct PrefixItem {
+    var image: [UInt8]?
+    var embodiment: String?
+    /// Proprioception in the robot's units.
+    var proprio: [Float]?
+    var text: TextLayout
+}
+
+/// The prefix of a batch as tensors (arena tensors of the tape that encoded them).
+struct EncodedPrefix {
+    let batch: Int
+    /// Text slots kept: the longest used text of the batch rounded up to 4 (≤ textTokens);
+    /// trailing slots that are padding in every sample are dropped.
+    let textLength: Int
+    /// Tokens in the trunk: image, proprioception, `textLength` text.
+    let sequenceLength: Int
+    /// `(B, imageTokens, patchFeatures)` pixels in [−1, 1].
+    let patches: Tensor
+    /// `B·textLength` ids.
+    let tokens: IndexTensor
+    /// `(B, T)`: 1 for tokens that exist (image present, proprio present, non-padding text).
+    let keyMask: Tensor
+    /// `(B, T, T)` prefix-LM mask, nil if no sample has target text.
+    let additive: Tensor?
+    /// Normalised proprioception per embodiment present: `(B,1,S)` (zeros for other
+    /// samples) and the `(B,1,C)` sample mask (nil if every sample is this robot).
+    let states: [(layers: EmbodimentLayers, state: Tensor, mask: Tensor?)]
+    let items: [PrefixItem]
+}
+
+extension PolicyModel {
+    /// Encodes `items` into tensors on `tape` (validating sizes and embodiments).
+    func encodePrefix(_ tape: Tape, _ items: [PrefixItem], slot: String) throws(PolicyError) -> EncodedPrefix {
+        let (b, cfg) = (items.count, config)
+        let tt = Swift.min(cfg.textTokens, ((items.map(\.text.used).max() ?? 1) + 3) / 4 * 4)
+        let (ti, t, c) = (cfg.imageTokens, cfg.imageTokens + 1 + tt, cfg.width)
+        let patches = tape.constant(Shape(b, ti, cfg.patchFeatures))
+        let keyMask = tape.constant(Shape(b, t))
+        keyMask.fill(0)
+        let tokens = indexBuffer(slot + ".tokens", count: b * tt)
+        let side = cfg.imageSize, grid = side / cfg.patchSize, p = cfg.patchSize
+        for (s, item) in items.enumerated() {
+            let base = patches.data + s * ti * cfg.patchFeatures
+            if let image = item.image {
+                guard image.count == side * side * 3 else {
+                    throw .invalidInput("sample \(s): image has \(image.count) bytes, expected \(side)×\(side)×3 = \(side * side * 3)")
+                }
+                image.withUnsafeBufferPointer { px in
+                    var o = 0
+                    for py in 0..<grid { for pxi in 0..<grid { for dy in 0..<p { for dx in 0..<p { for ch in 0..<3 {
+                        base[o] = Float(px[((py * p + dy) * side + pxi * p + dx) * 3 + ch]) / 127.5 - 1
+                        o += 1
+                    } } } } }
+                }
+                for j in 0..<ti { keyMask[s * t + j] = 1 }
+            } else {
+                base.update(repeating: 0, count: ti * cfg.patchFeatures)
+            }
+            if item.proprio != nil { keyMask[s * t + cfg.proprioToken] = 1 }
+            for j in 0..<tt { tokens[s * tt + j] = item.text.ids[j] }
+            for j in 0..<item.text.used { keyMask[s * t + cfg.textStart + j] = 1 }
+        }
+        var additive: Tensor?
+        if items.contains(where: { $0.text.predicted > 0 }) {
+            let mask = tape.constant(Shape(b, t, t))
+            for (s, item) in items.enumerated() {
+                let start = item.text.predicted > 0 ? cfg.textStart + item.text.targetStart! : t
+                let m = mask.data + s * t * t
+                for i in 0..<t {
+                    for j in 0..<t { m[i * t + j] = j < start || (i >= start && j <= i) ? 0 : -.infinity }
+                }
+            }
+            additive = mask
+        }
+        return EncodedPrefix(
+            batch: b, textLength: tt, sequenceLength: t, patches: patches, tokens: tokens, keyMask: keyMask, additive: additive,
+            states: try encodeStates(tape, items, width: c), items: items)
+    }
+
+    /// Normalised proprioception tensors, one per embodiment present in `items`.
+    private func encodeStates(
+        _ tape: Tape, _ items: [PrefixItem], width c: Int
+    ) throws(PolicyError) -> [(layers: EmbodimentLayers, state: Tensor, mask: Tensor?)] {
+        var result: [(layers: EmbodimentLayers, state: Tensor, mask: Tensor?)] = []
+        for spec in config.embodiments {
+            let members = items.indices.filter { items[$0].embodiment == spec.name && items[$0].proprio != nil }
+            guard !members.isEmpty, let layers = embodiments[spec.name], let stats = normalization[spec.name] else { continue }
+            let state = tape.constant(Shape(items.count, 1, spec.stateDimension))
+            state.fill(0)
+            for s in members {
+                let raw = items[s].proprio!
+                guard raw.count == spec.stateDimension else {
+                    throw .invalidInput("sample \(s): proprio has \(raw.count) values, \(spec.name) needs \(spec.stateDimension)")
+                }
+                let y = stats.state.normalize(raw)
+                for j in 0..<spec.stateDimension { state[s * spec.stateDimension + j] = y[j] }
+            }
+            result.append((layers, state, sampleMask(tape, members: members, batch: items.count, rows: 1, width: c)))
+        }
+        for (s, item) in items.enumerated() where item.embodiment != nil || item.proprio != nil {
+            guard let name = item.embodiment, config.embodiment(name) != nil else {
+                throw .invalidInput("sample \(s): unknown or missing embodiment \"\(item.embodiment ?? "")\" (model has \(config.embodiments.map(\.name)))")
+            }
+        }
+        return result
+    }
+
+    /// A `(B, rows, C)` 0/1 mask selecting `members`, or nil if every sample is a member.
+    func sampleMask(_ tape: Tape, members: [Int], batch: Int, rows: Int, width: Int) -> Tensor? {
+        guard members.count < batch else { return nil }
+        let mask = tape.constant(Shape(batch, rows, width))
+        mask.fill(0)
+        for s in members { (mask.data + s * rows * width).update(repeating: 1, count: rows * width) }
+        return mask
+    }
+
+    /// The trunk over the encoded prefix → final-normed features `(B, T, C)`.
+    func trunkForward(_ tape: Tape, _ x: EncodedPrefix, flops: inout FlopCount) -> Tensor {
+        let (b, c) = (x.batch, config.width)
+        var img = linear(tape, x.patches, patch, &flops)
+        img = tape.broadcastAdd(img, imagePositions.tensor, repeats: b)
+        var prop: Tensor?
+        for (layers, state, mask) in x.states {
+            var token = linear(tape, state, layers.proprio, &flops)
+            if let mask { token = tape.mul(token, mask) }
+            prop = prop.map { tape.add($0, token) } ?? token
+        }
+        let proprio = prop ?? {
+            let zero = tape.constant(Shape(b, 1, c))
+            zero.fill(0)
+            return zero
+        }()
+        var text = tape.embedding(textEmbedding.tensor, indices: x.tokens, shape: Shape(b, x.textLength, c))
+        var positions = textPositions.tensor
+        if x.textLength < config.textTokens {
+            positions = tape.sliceTokens(tape.reshape(positions, Shape(1, config.textTokens, c)), start: 0, count: x.textLength)
+        }
+        text = tape.broadcastAdd(text, positions, repeats: b)
+        var h = tape.concatTokens(tape.concatTokens(img, proprio), text)
+        let mask = AttentionMask(keyMask: x.keyMask, additive: x.additive)
+        for block in trunk {
+            let qkv = linear(tape, layerNorm(tape, h, block.norm1), block.qkv, &flops)
+            flops.attention(batch: b, queries: x.sequenceLength, keys: x.sequenceLength, width: c, tape: tape)
+            let att = tape.selfAttention(qkv: qkv, heads: config.heads, mask: mask)
+            h = tape.add(h, linear(tape, att, block.proj, &flops))
+            let up = tape.gelu(linear(tape, layerNorm(tape, h, block.norm2), block.fc, &flops))
+            h = tape.add(h, linear(tape, up, block.out, &flops))
+        }
+        return layerNorm(tape, h, trunkNorm)
+    }
+
+    /// `x·Wᵀ + b`, counting its multiply-adds.
+    func linear(_ tape: Tape, _ x: Tensor, _ layer: LinearLayer, _ flops: inout FlopCount) -> Tensor {
+        let w = layer.weight.tensor
+        flops.linear(rows: x.shape.rows, inputs: w.shape[1], outputs: w.shape[0], inputNeedsGrad: x.requiresGrad, tape: tape)
+        return tape.linear(x, weight: w, bias: layer.bias?.tensor)
+    }
+
+    func layerNorm(_ tape: Tape, _ x: Tensor, _ norm: NormLayer) -> Tensor {
+        tape.layerNorm(x, gamma: norm.gamma.tensor, beta: norm.beta.tensor)
+    }
+}
+
+/// Floating-point operations of the matrix multiplies and attention a pass ran,
+/// counted analytically as the ops are recorded (2 per multiply-add).
+public struct FlopCount: Sendable, Equatable {
+    /// Forward FLOPs.
+    public var forward: Double = 0
+    /// Backward FLOPs (input and weight gradients of recorded ops).
+    public var backward: Double = 0
+    /// Forward plus backward.
+    public var total: Double { forward + backward }
+
+    mutating func linear(rows: Int, inputs: Int, outputs: Int, inputNeedsGrad: Bool, tape: Tape) {
+        let f = 2 * Double(rows) * Double(inputs) * Double(outputs)
+        forward += f
+        if tape.isRecording { backward += inputNeedsGrad ? 2 * f : f }
+    }
+
+    mutating func attention(batch: Int, queries: Int, keys: Int, width: Int, tape: Tape) {
+        let f = 4 * Double(batch) * Double(queries) * Double(keys) * Double(width)
+        forward += f
+        if tape.isRecording { backward += 2 * f }
+    }
+}

@@ -1,0 +1,133 @@
+// CotrainRuntime/EvaluationHarness.swift: runs a suite with one policy on one robot.
+//
+// The same code runs simulated and real episodes: real ones add the operator's
+// confirmation before each episode and, when the bridge has no success signal, the
+// operator's verdict after it. Any failure stops the arm; the results gathered so far
+// are returned with the reason, so a lab never loses a half-finished real evaluation.
+import CotrainCore
+import CotrainSim
+
+/// How an evaluation runs.
+public struct EvaluationOptions: Sendable {
+    /// Episodes per cell, overriding the suite's.
+    public var episodes: Int?
+    /// Control loop settings (rate, chunk execution, pacing).
+    public var loop: ControlLoopOptions
+    /// Ask the operator before each episode (real arms); off for the simulator.
+    public var confirmEpisodes: Bool
+    /// Write an animated GIF of the first `gifEpisodes` episodes of every cell here.
+    public var gifDirectory: String?
+    public var gifEpisodes: Int
+    /// GIF upscaling factor (64×64 frames are small on screen).
+    public var gifScale: Int
+    /// Safety limits; nil derives them from the robot's capabilities.
+    public var limits: SafetyLimits?
+    /// Called with one line per finished episode.
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init(
+        episodes: Int? = nil, loop: ControlLoopOptions = ControlLoopOptions(), confirmEpisodes: Bool = false,
+        gifDirectory: String? = nil, gifEpisodes: Int = 1, gifScale: Int = 4, limits: SafetyLimits? = nil,
+        progress: (@Sendable (String) -> Void)? = nil
+    ) {
+        self.episodes = episodes; self.loop = loop; self.confirmEpisodes = confirmEpisodes
+        self.gifDirectory = gifDirectory; self.gifEpisodes = gifEpisodes; self.gifScale = gifScale
+        self.limits = limits; self.progress = progress
+    }
+}
+
+/// Runs evaluation suites.
+public enum EvaluationHarness {
+    /// Runs every cell of `suite` with policies from `provider` on `robot`. Errors that
+    /// end the run early (Ctrl-C, bridge failure, safety stop, operator abort) are
+    /// reported in `stoppedEarly`; invalid suites and policies throw.
+    public static func run<R: Robot, P: PolicyProvider, O: OperatorInterface>(
+        suite original: EvaluationSuite, robot: inout R, robotName: String, provider: P, operator: inout O,
+        options: EvaluationOptions = EvaluationOptions(), stop: StopRequest = StopRequest()
+    ) throws(RuntimeError) -> EvaluationReport {
+        var suite = original
+        if let n = options.episodes { suite.episodes = n }
+        try suite.validate()
+        let caps = robot.capabilities
+        var envelope = SafetyEnvelope(capabilities: caps, limits: options.limits)
+        var loop = ControlLoop(options: options.loop, stop: stop)
+        var recorder = TimingRecorder(targetPeriod: options.loop.paced ? 1 / (options.loop.rate ?? caps.controlRate) : 0)
+        var adjustments: [SafetyAdjustment: Int] = [:]
+        var report = EvaluationReport(
+            suite: suite.name, policy: provider.name, robot: robotName, embodiment: caps.embodiment.rawValue, cells: [],
+            timing: TimingReport(), adjustments: [:], seconds: 0, stoppedEarly: nil)
+        let started = monotonicSeconds()
+        let cells = suite.cells
+        let total = cells.count * suite.episodes
+        var index = 0
+        run: for cell in cells {
+            var result = CellResult(task: cell.task, condition: cell.condition, episodes: [])
+            defer { report.cells.append(result) }
+            for (k, seed) in cell.seeds.enumerated() {
+                let request = EpisodeRequest(
+                    task: cell.spec, seed: seed, shift: cell.shift, condition: cell.condition, prompt: prompt(cell.spec, seed))
+                index += 1
+                if options.confirmEpisodes {
+                    switch `operator`.confirm(episode: request, index: index - 1, of: total) {
+                    case .go: break
+                    case .skip:
+                        result.episodes.append(EpisodeResult(seed: seed, success: false, completion: 0, steps: 0, scoredBy: .skipped, instruction: ""))
+                        continue
+                    case .abort:
+                        report.stoppedEarly = RuntimeError.operatorAborted.description
+                        break run
+                    }
+                }
+                var policy = try provider.makePolicy(for: EpisodeContext(capabilities: caps, request: request))
+                loop.options.recordFrames = options.gifDirectory != nil && k < options.gifEpisodes
+                let episode: EpisodeRun
+                do {
+                    episode = try loop.run(robot: &robot, policy: &policy, request: request, envelope: &envelope)
+                } catch {
+                    if case .policyUnavailable = error { throw error }
+                    report.stoppedEarly = error.description
+                    break run
+                }
+                for (key, n) in episode.adjustments { adjustments[key, default: 0] += n }
+                recorder.errors += episode.periodErrors
+                recorder.policySeconds += episode.policySeconds
+                var outcome = EpisodeResult(
+                    seed: seed, success: episode.success ?? false, completion: Double(episode.completion ?? 0),
+                    steps: episode.steps, scoredBy: .robot, instruction: episode.instruction)
+                if episode.success == nil {
+                    let verdict = `operator`.scoreSuccess(episode: request, instruction: episode.instruction)
+                    outcome.success = verdict ?? false
+                    outcome.scoredBy = verdict == nil ? .operatorUnsure : .operator
+                    if episode.completion == nil { outcome.completion = outcome.success ? 1 : 0 }
+                }
+                result.episodes.append(outcome)
+                if loop.options.recordFrames, let dir = options.gifDirectory {
+                    try writeGIF(episode, to: "\(dir)/\(provider.name)-\(cell.task)-\(cell.condition)-seed\(seed).gif", scale: options.gifScale)
+                }
+                options.progress?("\(index)/\(total) \(cell.task)/\(cell.condition) seed \(seed): \(outcome.success ? "success" : "failure") in \(outcome.steps) steps")
+            }
+        }
+        report.timing = TimingReport(targetPeriod: recorder.targetPeriod, errors: recorder.errors, policySeconds: recorder.policySeconds)
+        report.adjustments = adjustments
+        report.seconds = monotonicSeconds() - started
+        return report
+    }
+
+    /// What the operator of a real arm should set up for this episode.
+    static func prompt(_ task: TaskSpec, _ seed: UInt64) -> String {
+        // The simulator samples the same instruction the scene would get; a real setup
+        // follows it (objects named in it on the table, in any layout).
+        var env = SimEnvironment(embodiment: .ur5e, config: SimConfig(renderImages: false))
+        env.resetState(task: task, seed: seed)
+        let objects = env.world.objects.map(\.name)
+        return "\(env.task.instruction) — objects: \(objects.joined(separator: ", "))"
+    }
+
+    /// Writes an episode's frames as an animated GIF (atomically).
+    static func writeGIF(_ run: EpisodeRun, to path: String, scale: Int) throws(RuntimeError) {
+        guard let first = run.frames.first, first.count == run.frameWidth * run.frameHeight * 3 else { return }
+        var gif = GIFEncoder(width: run.frameWidth, height: run.frameHeight, scale: scale, delayCentiseconds: 10)
+        for frame in run.frames where frame.count == first.count { gif.add(rgb: frame) }
+        do { try AtomicFile.write(gif.data, to: path) } catch { throw .output(path: path, reason: "\(error)") }
+    }
+}
