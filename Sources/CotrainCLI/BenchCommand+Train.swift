@@ -65,11 +65,14 @@ extension BenchCommand {
             print("threads \(r.threads), \(r.parameterCount) parameters, reference: \(r.numpyStatus)\n")
             print(gemm.rendered)
             var table = TextTable("figure", "value", "note", rightAligned: [1])
-            table.add("training step", format(r.trainStepMS, 1) + " ms", "batch \(r.batch), median \(format(r.trainStepMedianMS, 1)) ms")
+            table.add("training step", format(r.trainStepMS, 1) + " ms",
+                      "batch \(r.batch), median \(format(r.trainStepMedianMS, 1)) ms, CPU \(format(r.trainStepCPUMS, 0)) ms")
             table.add("training samples/s", format(r.trainSamplesPerSecond, 1), "")
             table.add("model GFLOP per step", format(r.modelGFLOPPerStep, 2), "matmuls + attention, forward + backward")
             table.add("sustained model GFLOP/s", format(r.trainModelGFLOPS, 1),
                       numpy.map { "\(format(100 * r.trainModelGFLOPS / $0, 0))% of NumPy GEMM (target ≥ 40%)" } ?? "")
+            table.add("  from CPU time", format(r.trainModelGFLOPSFromCPU, 1),
+                      "FLOPs / (CPU time / threads): the rate with the cores to ourselves")
             table.add("inference per chunk", format(r.inferChunkMS, 2) + " ms",
                       "batch 1, \(r.flowSteps) flow steps, median \(format(r.inferChunkMedianMS, 2)) ms, CPU \(format(r.inferChunkCPUMS, 2)) ms (target ≤ 5 ms)")
             table.add("peak resident memory", format(r.peakRSSMB, 0) + " MB", "VmHWM")

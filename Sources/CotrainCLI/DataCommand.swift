@@ -1,6 +1,7 @@
 import CotrainCore
 import CotrainData
 import CotrainSim
+import Foundation
 
 /// `cotrain data …`: robot episode stores, VL shards, statistics and recipe checks.
 /// Thin: parses arguments, calls CotrainData, prints.
@@ -53,11 +54,13 @@ enum DataCommand {
             plan.imageSize = try args.int("--image-size", default: 64, range: 8...512)
             try args.finish()
             guard plan.count >= 0 else { throw UsageError(message: "--count is required", command: "data collect") }
+            let lock = try lockStore(store)
             var episodes = try EpisodeStore.openOrCreate(at: store)
             let meter = ProgressMeter(total: plan.count, unit: "episodes")
             let progress = ProgressPrinter(quiet: options.quiet || options.json)
             try EpisodeCollector.collect(plan, into: &episodes) { progress.update("collect \(plan.embodiment.rawValue): " + meter.line(done: $0)) }
             progress.finish("collect \(plan.embodiment.rawValue): " + meter.line(done: plan.count))
+            _ = consume lock
             if options.json {
                 print(JSONValue.object([("store", .string(store)), ("episodes", .int(Int64(episodes.index.entries.count)))]).canonicalString)
             } else {
@@ -105,17 +108,19 @@ enum DataCommand {
             let root = try required(&args, "--store")
             let rebuild = args.flag("--rebuild-index")
             try args.finish()
+            let lock = try lockStore(root)
             var problems: [String]
             if access("\(root)/manifest.json", F_OK) == 0 {
                 problems = try VLShardStore.open(at: root).verify().map { "\($0)" }
             } else if rebuild {
                 let (store, quarantined) = try EpisodeStore.rebuildIndex(at: root)
-                try NormalisationStats.compute(store: store).write(to: store.statsPath)
+                try DataStatistics.compute(store: store).write(to: store.statsPath)
                 problems = store.verify().problems.map(\.description)
                 for q in quarantined { print("quarantined: \(q.description)") }
             } else {
                 problems = try EpisodeStore.open(at: root).verify().problems.map(\.description)
             }
+            _ = consume lock
             for p in problems { printError(p) }
             print(problems.isEmpty ? "\(root): ok" : "\(root): \(problems.count) problem\(problems.count == 1 ? "" : "s")")
             return problems.isEmpty ? ExitCode.ok : ExitCode.failure
@@ -127,9 +132,11 @@ enum DataCommand {
         run: { args, options in
             let root = try required(&args, "--store")
             try args.finish()
+            let lock = try lockStore(root)
             let store = try EpisodeStore.open(at: root)
-            let stats = try NormalisationStats.compute(store: store)
+            let stats = try DataStatistics.compute(store: store)
             try stats.write(to: store.statsPath)
+            _ = consume lock
             if options.json { print(stats.json.canonicalString); return ExitCode.ok }
             for g in stats.groups {
                 print("\(g.source) × \(g.embodiment.rawValue): \(g.episodes) episodes, \(g.steps) steps")
@@ -165,11 +172,13 @@ enum DataCommand {
             plan.split.robotColours = try values(&args, "--robot-colours") ?? plan.split.robotColours
             try args.finish()
             guard plan.count >= 0 else { throw UsageError(message: "--count is required", command: "data vl-generate") }
+            let lock = try lockStore(out)
             var store = try VLShardStore.openOrCreate(at: out)
             let meter = ProgressMeter(total: plan.count + plan.probeCount, unit: "samples")
             let progress = ProgressPrinter(quiet: options.quiet || options.json)
             let shards = try VLCorpusGenerator.generate(plan, into: &store) { progress.update("vl-generate: " + meter.line(done: $0)) }
             progress.finish("vl-generate: " + meter.line(done: plan.count + plan.probeCount))
+            _ = consume lock
             print("\(out): \(shards.count) shards; held out of robot data: \(plan.split.heldOutConcepts.joined(separator: ", "))")
             return ExitCode.ok
         })
@@ -194,11 +203,13 @@ enum DataCommand {
             plan.shardSize = try args.int("--shard-size", default: 256, range: 1...100_000)
             plan.filter = try value(try args.option("--filter") ?? "box", "--filter", args.command)
             try args.finish()
+            let lock = try lockStore(root)
             var store = try VLShardStore.openOrCreate(at: root)
             let progress = ProgressPrinter(quiet: options.quiet || options.json)
             let shards = try VLImporter.run(plan, into: &store) { progress.update("vl-import: \($0) samples") }
             let samples = shards.reduce(0) { $0 + $1.samples }
             progress.finish("vl-import: \(samples) samples")
+            _ = consume lock
             print("\(root): imported \(samples) samples into \(shards.count) shards (source \(plan.source), licence \(plan.licence))")
             return ExitCode.ok
         })
@@ -231,6 +242,12 @@ enum DataCommand {
             }
             return ExitCode.ok
         })
+
+    /// Creates `directory` if needed and takes its lock: one writer per store at a time.
+    static func lockStore(_ directory: String) throws -> NodeLock {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try NodeLock(directory: directory)
+    }
 
     // MARK: argument helpers
 

@@ -20,6 +20,8 @@ public enum DataError: CotrainError, Equatable {
     case badIndex(file: String, reason: String)
     /// Normalisation statistics are missing or do not match the store's index.
     case statsUnavailable(store: String, reason: String)
+    /// No statistics exist for a source × embodiment (an episode without its group).
+    case noStats(source: String, embodiment: String)
     /// A VL manifest is malformed.
     case badManifest(file: String, reason: String)
     /// A shard does not match its manifest entry.
@@ -53,6 +55,8 @@ public enum DataError: CotrainError, Equatable {
             return "episode index \(file) is invalid: \(reason); run `cotrain data verify --rebuild-index` to rebuild it from the episode files"
         case let .statsUnavailable(store, reason):
             return "normalisation statistics of \(store) are unusable: \(reason); run `cotrain data stats --store \(store)`"
+        case let .noStats(source, embodiment):
+            return "no normalisation statistics for source \"\(source)\" × \(embodiment); run `cotrain data stats --store DIR` on the store holding that data"
         case let .badManifest(file, reason):
             return "VL manifest \(file) is invalid: \(reason); regenerate or re-import the shards"
         case let .shardMismatch(shard, reason):

@@ -93,7 +93,7 @@ public enum EpisodeCollector {
             progress(i + 1)
         }
         try store.saveIndex()
-        try NormalisationStats.compute(store: store).write(to: store.statsPath)
+        try DataStatistics.compute(store: store).write(to: store.statsPath)
         return added
     }
 }

@@ -66,11 +66,27 @@ public struct EpisodeIndex: Sendable, Equatable {
         self.entries = byFile.values.sorted { $0.file.utf8.lexicographicallyPrecedes($1.file.utf8) }
     }
 
-    /// Adds or replaces the entry for `entry.file`.
+    /// Adds or replaces the entry for `entry.file` (binary search: collecting N episodes
+    /// costs O(N log N) comparisons).
     public mutating func insert(_ entry: EpisodeEntry) {
-        if let i = entries.firstIndex(where: { $0.file == entry.file }) { entries[i] = entry; return }
-        let i = entries.firstIndex { entry.file.utf8.lexicographicallyPrecedes($0.file.utf8) } ?? entries.endIndex
-        entries.insert(entry, at: i)
+        let i = position(of: entry.file)
+        if i < entries.count && entries[i].file == entry.file { entries[i] = entry } else { entries.insert(entry, at: i) }
+    }
+
+    /// The entry for `file`, if listed.
+    public func entry(file: String) -> EpisodeEntry? {
+        let i = position(of: file)
+        return i < entries.count && entries[i].file == file ? entries[i] : nil
+    }
+
+    /// The first index whose file is not before `file`.
+    private func position(of file: String) -> Int {
+        var lo = 0, hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if entries[mid].file.utf8.lexicographicallyPrecedes(file.utf8) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 
     /// The JSON document (pretty-printed on disk, canonical for the digest).

@@ -62,7 +62,7 @@ public struct EpisodeStore: Sendable {
         let m = record.metadata
         let name = "\(m.embodiment.rawValue)-\(m.family.rawValue)-\(digest.prefix(16)).safetensors"
         let entry = EpisodeEntry(file: name, sha256: digest, bytes: bytes.count, metadata: m)
-        if !index.entries.contains(entry) {
+        if index.entry(file: name) != entry {
             try AtomicFile.write(bytes, to: path(of: entry))
             index.insert(entry)
         }

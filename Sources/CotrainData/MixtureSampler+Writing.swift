@@ -83,7 +83,8 @@ extension MixtureSampler {
         batch.textTargets[row] = losses.contains(.text) ? note : nil
     }
 
-    /// The discrete token of a normalised value in [−1, 1]: uniform bins over the range.
+    /// The discrete token of a normalised value: `bins` uniform bins over [−1, 1]; values
+    /// beyond (up to the ±1.5 clip) fall into the end bins.
     @inline(__always)
     public static func token(_ value: Float, bins: Int) -> Int32 {
         let bin = Int(((value + 1) * 0.5 * Float(bins)).rounded(.down))

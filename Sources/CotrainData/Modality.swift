@@ -35,6 +35,7 @@ public struct ModalitySwitches: Sendable, Equatable, Hashable {
     /// What human-video samples train.
     public var humanVideo = HumanVideoMode.text
 
+    /// Switches; all off by default (human video as text).
     public init(denseAnnotations: Bool = false, discreteActions: Bool = false, chainOfThought: Bool = false, humanVideo: HumanVideoMode = .text) {
         self.denseAnnotations = denseAnnotations; self.discreteActions = discreteActions
         self.chainOfThought = chainOfThought; self.humanVideo = humanVideo
@@ -46,7 +47,9 @@ public struct ModalitySwitches: Sendable, Equatable, Hashable {
 
 /// The losses one training sample contributes to (a per-sample loss mask).
 public struct LossSet: OptionSet, Sendable, Hashable {
+    /// One bit per loss.
     public let rawValue: UInt8
+    /// A set from its bits.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// Continuous action chunk (flow matching / regression) through the sample's embodiment head.

@@ -50,17 +50,19 @@ extension Recipe {
         m.width = try f.optionalInt("width") ?? m.width
         m.layers = try f.optionalInt("layers") ?? m.layers
         m.heads = try f.optionalInt("heads") ?? m.heads
+        m.expertLayers = try f.optionalInt("expert_layers") ?? m.expertLayers
+        m.expertWidth = try f.optionalInt("expert_width") ?? m.expertWidth
         m.chunk = try f.optionalInt("chunk") ?? m.chunk
         m.flowSteps = try f.optionalInt("flow_steps") ?? m.flowSteps
         m.actionHead = try f.optionalString("action_head") ?? m.actionHead
         m.actionBins = try f.optionalInt("action_bins") ?? m.actionBins
-        m.maxTextTokens = try f.optionalInt("max_text_tokens") ?? m.maxTextTokens
+        m.textTokens = try f.optionalInt("text_tokens") ?? m.textTokens
         try f.finish()
         return m
     }
 
-    private static func parseLossWeights(_ value: JSONValue?) throws -> LossWeights {
-        var w = LossWeights()
+    private static func parseLossWeights(_ value: JSONValue?) throws -> RecipeLossWeights {
+        var w = RecipeLossWeights()
         guard let value else { return w }
         var f = try JSONFields(value, path: "loss_weights")
         w.action = try f.optionalDouble("action") ?? w.action
@@ -124,9 +126,10 @@ extension Recipe {
             ("question", .string(question)), ("seed", .int(Int64(bitPattern: seed))), ("sharing", .string(sharing.rawValue)),
             ("model", .object([
                 ("image_size", .int(Int64(m.imageSize))), ("patch_size", .int(Int64(m.patchSize))), ("width", .int(Int64(m.width))),
-                ("layers", .int(Int64(m.layers))), ("heads", .int(Int64(m.heads))), ("chunk", .int(Int64(m.chunk))),
+                ("layers", .int(Int64(m.layers))), ("heads", .int(Int64(m.heads))), ("expert_layers", .int(Int64(m.expertLayers))),
+                ("expert_width", .int(Int64(m.expertWidth))), ("chunk", .int(Int64(m.chunk))),
                 ("flow_steps", .int(Int64(m.flowSteps))), ("action_head", .string(m.actionHead)),
-                ("action_bins", .int(Int64(m.actionBins))), ("max_text_tokens", .int(Int64(m.maxTextTokens))),
+                ("action_bins", .int(Int64(m.actionBins))), ("text_tokens", .int(Int64(m.textTokens))),
             ])),
             ("loss_weights", .object([
                 ("action", .double(w.action)), ("text", .double(w.text)), ("annotation", .double(w.annotation)),

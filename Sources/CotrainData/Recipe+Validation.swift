@@ -15,6 +15,7 @@ public struct AvailableData: Sendable, Equatable {
     /// Image sizes found in the data (square side in pixels).
     public var imageSizes: Set<Int>
 
+    /// A description of the data at hand.
     public init(ownEmbodiment: EmbodimentKind, episodes: [EmbodimentKind: Int], hasAnnotations: Bool = true, vlSamples: Int, imageSizes: Set<Int>) {
         self.ownEmbodiment = ownEmbodiment; self.episodes = episodes; self.hasAnnotations = hasAnnotations
         self.vlSamples = vlSamples; self.imageSizes = imageSizes
@@ -37,7 +38,8 @@ extension Recipe {
         try positive(m.imageSize, "image_size", max: 512); try positive(m.patchSize, "patch_size", max: 64)
         try positive(m.width, "width", max: 4096); try positive(m.layers, "layers", max: 64); try positive(m.heads, "heads", max: 64)
         try positive(m.chunk, "chunk", max: 256); try positive(m.flowSteps, "flow_steps", max: 1000)
-        try positive(m.maxTextTokens, "max_text_tokens", max: 4096)
+        try positive(m.textTokens, "text_tokens", max: 4096)
+        try positive(m.expertLayers, "expert_layers", max: 64); try positive(m.expertWidth, "expert_width", max: 4096)
         guard m.imageSize % m.patchSize == 0 else { throw .invalidValue(path: "model.patch_size", reason: "\(m.patchSize) does not divide image_size \(m.imageSize)") }
         guard m.width % m.heads == 0 else { throw .invalidValue(path: "model.heads", reason: "\(m.heads) does not divide width \(m.width)") }
         guard ModelConfig.actionHeads.contains(m.actionHead) else {

@@ -12,24 +12,29 @@ public struct ModelConfig: Sendable, Equatable {
     public var width = 64
     public var layers = 2
     public var heads = 4
+    /// Depth and width of the flow-matching action expert.
+    public var expertLayers = 2
+    public var expertWidth = 64
     /// Action chunk length H and flow-matching integration steps at inference.
     public var chunk = 8
     public var flowSteps = 10
-    /// "flow" (flow-matching action expert) or "regression" (direct L2 baseline).
-    public var actionHead = "flow"
+    /// "flow_matching" (action expert) or "l1_regression" (direct L1 baseline) — the
+    /// policy's `ActionHead` raw values.
+    public var actionHead = "flow_matching"
     /// Bins per action dimension for discrete action tokens (used when switched on).
     public var actionBins = 32
-    /// Longest prompt/target in tokens the text head sees.
-    public var maxTextTokens = 32
+    /// Text tokens (prompt + target) the model sees.
+    public var textTokens = 32
 
     /// Accepted `action_head` values.
-    public static let actionHeads = ["flow", "regression"]
+    public static let actionHeads = ["flow_matching", "l1_regression"]
 
+    /// The defaults above.
     public init() {}
 }
 
 /// Relative weights of the loss terms.
-public struct LossWeights: Sendable, Equatable {
+public struct RecipeLossWeights: Sendable, Equatable {
     /// Continuous actions, VL/human-video text, dense annotations, discrete action tokens,
     /// chain-of-thought reasoning.
     public var action = 1.0
@@ -38,6 +43,7 @@ public struct LossWeights: Sendable, Equatable {
     public var discreteAction = 0.5
     public var reasoning = 0.5
 
+    /// The defaults above.
     public init() {}
 
     /// The weight of one loss.
@@ -75,6 +81,7 @@ public struct RecipePhase: Sendable, Equatable {
     /// Modality switches for robot and human-video samples.
     public var switches: ModalitySwitches
 
+    /// A phase; see docs/recipes.md for each field's range.
     public init(name: String, steps: Int, learningRate: Double, warmup: Int, batchSize: Int, mixture: [DataSource: Double], switches: ModalitySwitches = ModalitySwitches()) {
         self.name = name; self.steps = steps; self.learningRate = learningRate; self.warmup = warmup
         self.batchSize = batchSize; self.mixture = mixture; self.switches = switches
@@ -106,7 +113,7 @@ public struct Recipe: Sendable, Equatable {
     /// Seed for sampling and initialisation.
     public var seed: UInt64
     public var model: ModelConfig
-    public var lossWeights: LossWeights
+    public var lossWeights: RecipeLossWeights
     public var sharing: SharingScope
     /// Phases, run in order.
     public var phases: [RecipePhase]

@@ -67,7 +67,7 @@ public final class TrainingData: Sendable {
         var episodes: [(StoredEpisode, SourceStats)] = []
         for root in episodeStores {
             let store = try EpisodeStore.open(at: root)
-            let stats = try NormalisationStats.load(store: store)
+            let stats = try DataStatistics.load(store: store)
             for entry in store.index.entries {
                 let group = try stats.stats(source: entry.source, embodiment: entry.embodiment)
                 episodes.append((try store.open(entry, verify: verify), group))
@@ -76,10 +76,8 @@ public final class TrainingData: Sendable {
         var vl: [VLSample] = [], probe: [VLSample] = []
         for root in vlStores {
             let store = try VLShardStore.open(at: root)
-            for entry in store.manifest.shards {
-                let samples = try store.samples(of: entry)
-                if entry.split == "probe" { probe += samples } else { vl += samples }
-            }
+            vl += try store.samples(split: "train")
+            probe += try store.samples(split: "probe")
         }
         return TrainingData(ownEmbodiment: ownEmbodiment, episodes: episodes, vlSamples: vl, probeSamples: probe)
     }

@@ -19,6 +19,7 @@ public struct VLGeneratePlan: Sendable, Equatable {
     public var source = "cotrain-sim"
     public var licence = "CC0-1.0"
 
+    /// A plan with defaults for the optional fields.
     public init(count: Int, seed: UInt64) {
         self.count = count; self.seed = seed
     }

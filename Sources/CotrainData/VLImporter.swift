@@ -20,6 +20,7 @@ public struct VLImportPlan: Sendable, Equatable {
     /// Limit on one tar member (hostile input must not exhaust memory).
     public var maxMemberBytes = 64 << 20
 
+    /// A plan with defaults for the optional fields.
     public init(input: String, source: String, licence: String) {
         self.input = input; self.source = source; self.licence = licence
     }

@@ -20,6 +20,7 @@ public struct ShardEntry: Sendable, Equatable {
     /// The two splits a shard can belong to.
     public static let splits = ["train", "probe"]
 
+    /// An entry; `concepts` are sorted.
     public init(sha256: String, bytes: Int, samples: Int, source: String, licence: String, split: String, concepts: [String]) {
         self.sha256 = sha256; self.bytes = bytes; self.samples = samples; self.source = source
         self.licence = licence; self.split = split; self.concepts = concepts.sorted()
@@ -55,6 +56,7 @@ public struct ManifestSignature: Sendable, Equatable {
     public var algorithm: String
     public var value: String
 
+    /// A signature as federation produced it.
     public init(signer: String, algorithm: String, value: String) {
         self.signer = signer; self.algorithm = algorithm; self.value = value
     }
@@ -77,6 +79,7 @@ public struct VLManifest: Sendable, Equatable {
     /// Signatures added by federation; not part of ``signingBytes``.
     public var signatures: [ManifestSignature]
 
+    /// A manifest of `shards`.
     public init(shards: [ShardEntry] = [], conceptSplit: JSONValue = .null, signatures: [ManifestSignature] = []) {
         self.shards = shards; self.conceptSplit = conceptSplit; self.signatures = signatures
     }

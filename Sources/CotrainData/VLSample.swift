@@ -10,6 +10,7 @@ public struct QAPair: Sendable, Equatable {
     public var answer: String
     public var type: String
 
+    /// A pair.
     public init(question: String, answer: String, type: String) {
         self.question = question; self.answer = answer; self.type = type
     }
@@ -21,6 +22,7 @@ public struct ReferringExpression: Sendable, Equatable {
     public var expression: String
     public var target: String
 
+    /// An expression and the object it names.
     public init(expression: String, target: String) {
         self.expression = expression; self.target = target
     }
@@ -42,6 +44,7 @@ public struct VLSample: Sendable, Equatable {
     /// Concepts the sample shows, e.g. "colour:purple", "shape:bowl", "relation:left".
     public var concepts: [String]
 
+    /// A sample from its parts.
     public init(
         key: String, image: RGBImage, caption: String, kind: String, qa: [QAPair] = [],
         referring: [ReferringExpression] = [], concepts: [String] = []

@@ -96,6 +96,11 @@ public struct VLShardStore: Sendable {
         return try entry.decode(bytes)
     }
 
+    /// All samples of one split ("train" or "probe"), verified, in manifest order.
+    public func samples(split: String) throws -> [VLSample] {
+        try manifest.shards(split: split).flatMap { try samples(of: $0) }
+    }
+
     /// Checks every listed shard; returns one problem per bad shard (empty: all good).
     public func verify() -> [Error] {
         var problems: [Error] = []

@@ -13,8 +13,7 @@ struct ExpertContext {
     let keyMask: Tensor
 }
 
-/// One robot's action-side input: `(B,H,A)` actions and the `(B,H,E)` sample mask (nil
-/// when every sample of the batch is this robot).
+/// One robot's action-side input: `(B,H,A)` actions and the `(B,H,E)` sample mask.
 struct ActionInput {
     let layers: EmbodimentLayers
     let actions: Tensor

@@ -66,7 +66,7 @@ extension PolicyModel {
         let tape = inferenceTape()
         tape.reset()
         var flops = FlopCount()
-        let prefix = try encodePrefix(tape, items, slot: "infer")
+        let prefix = try encodePrefix(tape, items, slot: "infer", trim: true)
         let context = expertContext(tape, trunk: trunkForward(tape, prefix, flops: &flops), prefix: prefix, flops: &flops)
         let (b, h) = (items.count, config.chunkLength)
         var rng = Xoshiro256(seed: seed)
@@ -129,7 +129,7 @@ extension PolicyModel {
             guard start + generated.count < config.textTokens else { break }  // no slot left
             tape.reset()
             var flops = FlopCount()
-            let prefix = try encodePrefix(tape, [item], slot: "generate")
+            let prefix = try encodePrefix(tape, [item], slot: "generate", trim: true)
             let out = trunkForward(tape, prefix, flops: &flops)
             let position = config.textStart + start - 1 + generated.count
             let logits = linear(tape, tape.sliceTokens(out, start: position, count: 1), textHead, &flops)

@@ -49,12 +49,6 @@ extension PolicyModel {
         }
     }
 
-    /// Tokens the trunk runs over for `batch` (image, proprioception, kept text slots).
-    public func trunkTokens(_ batch: PolicyBatch) -> Int {
-        let longest = prefixItems(batch.samples).map(\.text.used).max() ?? 1
-        return config.imageTokens + 1 + Swift.min(config.textTokens, (longest + 3) / 4 * 4)
-    }
-
     /// Each sample's normalised chunk padded to H rows (flattened H·A) and its row
     /// validity, or nil for samples without actions.
     func normalizedChunks(_ samples: [PolicySample]) throws(PolicyError) -> [(values: [Float], valid: Int)?] {

@@ -14,8 +14,9 @@ struct PrefixItem {
 /// The prefix of a batch as tensors (arena tensors of the tape that encoded them).
 struct EncodedPrefix {
     let batch: Int
-    /// Text slots kept: the longest used text of the batch rounded up to 4 (≤ textTokens);
-    /// trailing slots that are padding in every sample are dropped.
+    /// Text slots kept: `textTokens` in training (fixed shapes, so the tape reuses its
+    /// buffers); at inference the longest used text rounded up to 4 (trailing padding
+    /// is dropped, which changes nothing but the cost: padding is hidden from attention).
     let textLength: Int
     /// Tokens in the trunk: image, proprioception, `textLength` text.
     let sequenceLength: Int
@@ -28,16 +29,17 @@ struct EncodedPrefix {
     /// `(B, T, T)` prefix-LM mask, nil if no sample has target text.
     let additive: Tensor?
     /// Normalised proprioception per embodiment present: `(B,1,S)` (zeros for other
-    /// samples) and the `(B,1,C)` sample mask (nil if every sample is this robot).
+    /// samples) and the `(B,1,C)` sample mask.
     let states: [(layers: EmbodimentLayers, state: Tensor, mask: Tensor?)]
     let items: [PrefixItem]
 }
 
 extension PolicyModel {
-    /// Encodes `items` into tensors on `tape` (validating sizes and embodiments).
-    func encodePrefix(_ tape: Tape, _ items: [PrefixItem], slot: String) throws(PolicyError) -> EncodedPrefix {
+    /// Encodes `items` into tensors on `tape` (validating sizes and embodiments); with
+    /// `trim`, drops the text slots that are padding in every item.
+    func encodePrefix(_ tape: Tape, _ items: [PrefixItem], slot: String, trim: Bool = false) throws(PolicyError) -> EncodedPrefix {
         let (b, cfg) = (items.count, config)
-        let tt = Swift.min(cfg.textTokens, ((items.map(\.text.used).max() ?? 1) + 3) / 4 * 4)
+        let tt = trim ? Swift.min(cfg.textTokens, ((items.map(\.text.used).max() ?? 1) + 3) / 4 * 4) : cfg.textTokens
         let (ti, t, c) = (cfg.imageTokens, cfg.imageTokens + 1 + tt, cfg.width)
         let patches = tape.constant(Shape(b, ti, cfg.patchFeatures))
         let keyMask = tape.constant(Shape(b, t))
@@ -110,9 +112,10 @@ extension PolicyModel {
         return result
     }
 
-    /// A `(B, rows, C)` 0/1 mask selecting `members`, or nil if every sample is a member.
+    /// A `(B, rows, C)` 0/1 mask selecting `members`. Applied even when every sample is
+    /// a member, so the recorded op sequence (and the tape's buffers) does not depend
+    /// on the batch's composition.
     func sampleMask(_ tape: Tape, members: [Int], batch: Int, rows: Int, width: Int) -> Tensor? {
-        guard members.count < batch else { return nil }
         let mask = tape.constant(Shape(batch, rows, width))
         mask.fill(0)
         for s in members { (mask.data + s * rows * width).update(repeating: 1, count: rows * width) }

@@ -49,13 +49,16 @@ public final class PolicyTrainer {
     public var step: Int { optimizer.stepCount }
 
     /// Forward and backward of `batch` without updating: gradients accumulate into the
-    /// parameters (call several times for gradient accumulation, scaling with `scale`).
+    /// parameters. For gradient accumulation call it once per micro-batch (numbered
+    /// from 0, so each draws its own noise) with `scale` = 1/micro-batches, then `update`.
     @discardableResult
-    public func accumulateGradients(_ batch: PolicyBatch, scale: Float = 1) throws(PolicyError) -> (PolicyLosses, FlopCount) {
+    public func accumulateGradients(
+        _ batch: PolicyBatch, scale: Float = 1, microBatch: Int = 0
+    ) throws(PolicyError) -> (PolicyLosses, FlopCount) {
         tape.reset()
         var flops = FlopCount()
         let (total, losses) = try model.lossForward(
-            tape, batch, weights: lossWeights, noiseSeed: noiseSeed(step: step), flops: &flops)
+            tape, batch, weights: lossWeights, noiseSeed: noiseSeed(step: step, microBatch: microBatch), flops: &flops)
         tape.backward(scale == 1 ? total : tape.scale(total, scale))
         return (losses, flops)
     }
@@ -64,9 +67,15 @@ public final class PolicyTrainer {
     public func step(_ batch: PolicyBatch, learningRate: Float) throws(PolicyError) -> PolicyStepReport {
         let current = step
         let (losses, flops) = try accumulateGradients(batch)
-        let report = optimizer.step(learningRate: learningRate)
+        let report = update(learningRate: learningRate)
         return PolicyStepReport(
             step: current, losses: losses, gradNorm: report.gradNorm, learningRate: learningRate, flops: flops)
+    }
+
+    /// An AdamW update from the accumulated gradients (clears them).
+    @discardableResult
+    public func update(learningRate: Float) -> AdamW.StepReport {
+        optimizer.step(learningRate: learningRate)
     }
 
     /// The losses of `batch` without gradients (evaluation; noise as at `step`).
@@ -75,12 +84,14 @@ public final class PolicyTrainer {
         tape.isRecording = false
         defer { tape.isRecording = true; tape.reset() }
         var flops = FlopCount()
-        return try model.lossForward(tape, batch, weights: lossWeights, noiseSeed: noiseSeed(step: step), flops: &flops).losses
+        return try model.lossForward(
+            tape, batch, weights: lossWeights, noiseSeed: noiseSeed(step: step, microBatch: 0), flops: &flops).losses
     }
 
-    /// The noise seed of step `n`: SplitMix64 of the trainer seed mixed with `n`.
-    func noiseSeed(step n: Int) -> UInt64 {
-        var mix = SplitMix64(seed: seed ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15))
+    /// The noise seed of step `n`, micro-batch `m`: SplitMix64 of the trainer seed mixed
+    /// with both.
+    func noiseSeed(step n: Int, microBatch m: Int) -> UInt64 {
+        var mix = SplitMix64(seed: seed ^ (UInt64(n) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(m) &* 0xD1B5_4A32_D192_ED03))
         return mix.next()
     }
 }

@@ -79,6 +79,11 @@ public final class ArmBridgeClient: Robot {
         return observation(state)
     }
 
+    public func observe() throws(RuntimeError) -> Observation {
+        guard let lastState else { throw .bridge(.unexpected(message: "observe", state: "no episode has been reset yet")) }
+        return observation(lastState)
+    }
+
     public func act(_ action: [Float]) throws(RuntimeError) -> RobotStep {
         let n = capabilities.dof
         guard action.count == n + 1 else {

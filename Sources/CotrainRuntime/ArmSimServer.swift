@@ -51,8 +51,9 @@ public struct ArmSimOptions: Sendable {
     public var watchdog: Double = 0.5
     /// Whether to report task success (off rehearses operator scoring).
     public var successSignal = true
-    /// Close a connection that sends nothing at all for this long.
-    public var idleTimeout: Double = 60
+    /// Close a connection that sends nothing at all for this long (nil: never; an
+    /// operator may take minutes to set up a scene between episodes).
+    public var idleTimeout: Double? = nil
     /// A failure to inject, if any.
     public var fault: ArmSimFault? = nil
     /// When set, every reset uses this task (and `fixedSeed` + episode number) whatever

@@ -43,7 +43,7 @@ struct ArmSimSession {
                     server.record { $0.watchdogHolds += 1 }
                     server.log("watchdog: no command for \(format(options.watchdog, 2)) s, holding position")
                 }
-                if now - lastMessageTime > options.idleTimeout { server.log("idle connection closed"); return }
+                if let idle = options.idleTimeout, now - lastMessageTime > idle { server.log("idle connection closed"); return }
                 continue
             }
             let frame: BridgeFrame

@@ -115,6 +115,8 @@ public protocol Robot {
     var capabilities: RobotCapabilities { get }
     /// Starts an episode and returns the first observation.
     mutating func reset(_ request: EpisodeRequest) throws(RuntimeError) -> Observation
+    /// The latest observation, without moving (on a bridge: the last state received).
+    mutating func observe() throws(RuntimeError) -> Observation
     /// Executes one action (already checked by the safety envelope) for one control period.
     mutating func act(_ action: [Float]) throws(RuntimeError) -> RobotStep
     /// Ends the episode and returns the robot's own success verdict, if it has one.

@@ -22,13 +22,11 @@ public struct SafetyLimits: Sendable, Equatable {
     public var maxStepChange: [Float]
     /// Box the tool centre point must stay in (needs known kinematics); nil: no check.
     public var workspace: Workspace?
-    /// Client-side watchdog: a robot state older than this (seconds) stops the arm.
-    public var stateTimeout: Double
 
     /// Limits from `capabilities`: joint limits shrunk by `jointMargin`, the velocity
     /// limit per period, and an acceleration limit that lets a joint reach full speed
     /// from rest in `rampSteps` periods.
-    public init(capabilities c: RobotCapabilities, jointMargin: Float = 0, rampSteps: Float = 1, stateTimeout: Double = 1.0) {
+    public init(capabilities c: RobotCapabilities, jointMargin: Float = 0, rampSteps: Float = 1) {
         let n = c.dof
         let period = Float(1 / c.controlRate)
         actionLower = c.actionLower; actionUpper = c.actionUpper
@@ -37,7 +35,6 @@ public struct SafetyLimits: Sendable, Equatable {
         maxStep = (0..<n).map { min(c.actionUpper[$0], -c.actionLower[$0], c.jointMaxVelocity[$0] * period) }
         maxStepChange = maxStep.map { $0 / max(rampSteps, 1e-3) }
         workspace = Workspace()
-        self.stateTimeout = stateTimeout
     }
 }
 

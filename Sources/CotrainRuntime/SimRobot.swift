@@ -31,6 +31,10 @@ public struct SimRobot: Robot {
         return environment.reset(task: request.task, seed: request.seed, shifts: request.shift)
     }
 
+    public mutating func observe() throws(RuntimeError) -> Observation {
+        environment.observe()
+    }
+
     public mutating func act(_ action: [Float]) throws(RuntimeError) -> RobotStep {
         guard action.count == capabilities.actionDimension else {
             throw .badPolicyOutput("action has \(action.count) components, \(capabilities.embodiment.rawValue) expects \(capabilities.actionDimension)")

@@ -58,7 +58,7 @@ import CotrainSim
         #expect(rows.map { "\($0.source)/\($0.embodiment.rawValue)/\($0.family.rawValue)" } == ["lab/scara/push", "sim/hand/pick", "sim/ur5e/pick"])
         #expect(rows[2].episodes == 2 && rows[2].steps > 0 && rows[2].bytes > 0)
         #expect(store.verify().isClean)
-        let stats = try NormalisationStats.load(store: store)
+        let stats = try DataStatistics.load(store: store)
         #expect(stats.groups.count == 3)
         let hand = try store.open(store.entries(embodiment: .hand)[0])
         #expect(hand.metadata.actionDimension == 7)  // 6-DoF EE pose + grasp
@@ -108,7 +108,7 @@ import CotrainSim
         #expect(problems.contains { $0.contains(dropped.file) && $0.contains("not in the index") })
         #expect(problems.contains { $0.contains(missing.file) && $0.contains("missing") })
         // Stale statistics are refused rather than used.
-        #expect(throws: DataError.self) { try NormalisationStats.load(store: try EpisodeStore.open(at: dir.path)) }
+        #expect(throws: DataError.self) { try DataStatistics.load(store: try EpisodeStore.open(at: dir.path)) }
 
         let (rebuilt, quarantined) = try EpisodeStore.rebuildIndex(at: dir.path)
         #expect(quarantined.count == 1)

@@ -119,7 +119,7 @@ func phaseText(_ name: String, steps: Int, batch: Int, _ mixture: String, _ moda
             }
         }
         #expect(sample.actions[(2 * a)...].allSatisfy { $0 == 0 })
-        #expect(sample.actions.allSatisfy { (-1...1).contains($0) })
+        #expect(sample.actions.allSatisfy { (-1.5...1.5).contains($0) })
         let proprio = episode.proprioRows()
         #expect(sample.proprio == (0..<episode.metadata.proprioDimension).map { stats.proprio.normalise(proprio[last * episode.metadata.proprioDimension + $0], dimension: $0) })
         #expect(sample.losses == [.action, .discreteAction])

@@ -130,7 +130,7 @@ func parse(_ text: String) throws(RecipeError) -> Recipe { try Recipe(bytes: Arr
             {
               "phases": [{"mixture": {"vl": 0, "robot": 1.0}, "batch_size": 4, "learning_rate": 1e-3, "steps": 10, "warmup": 0,
                           "name": "main", "modalities": {"dense_annotations": false}}],
-              "model": {"patch_size": 8, "image_size": 16, "width": 64, "action_head": "flow"},
+              "model": {"patch_size": 8, "image_size": 16, "width": 64, "action_head": "flow_matching", "expert_layers": 2},
               "seed": 3, "name": "t", "format": "cotrain.recipe.v1", "sharing": "shared"
             }
             """)

@@ -24,6 +24,7 @@ final class RawTLSPeer {
             case .closed: return
             }
         }
+        stream.flushOutput(until: .now + .seconds(5))
     }
 
     func send(_ message: WireMessage) throws { try write(message.frame().bytes) }

@@ -75,6 +75,27 @@ import Testing
         guard case .notPermitted(_, "shardRequest", .unknown)? = server.closed() else { Issue.record("server reason"); return }
     }
 
+    @Test func joinDialerSendsTheRequestAndReturnsTheAnswer() throws {
+        let server = TLSInbox { connection, message in
+            if case .joinRequest = message {
+                try? connection.enqueue(.joinStatus(.init(status: .rejected, reason: "no MoU yet")))
+            }
+        }
+        let listener = try a.listen(server)
+        defer { listener.stop() }
+        let dialer = try TLSJoinDialer(identity: b.identity, authorizer: b.authorizer, options: .test, hello: { [b] in b.hello() })
+        let request = OutgoingJoin(
+            target: a.id, endpoint: try NodeEndpoint(host: "127.0.0.1", port: listener.port), message: "please",
+            lab: "lab-b", embodiment: "ur5e", advertise: try NodeEndpoint(parsing: "lab-b.example.org:7443"),
+            requestedBy: "bob", requestedAt: "2026-11-21T10:00:00Z")
+        let reply = try dialer.sendJoinRequest(request)
+        #expect(reply.status == .rejected(reason: "no MoU yet"))
+        #expect(reply.certificate.nodeID == a.id)
+        #expect(reply.embodiment == "panda")
+        #expect(server.message() == .joinRequest(.init(lab: "lab-b", embodiment: "ur5e", endpoint: "lab-b.example.org:7443",
+                                                       message: "please")))
+    }
+
     @Test func revokedNodeIsRefused() throws {
         a.knows(b, as: .revoked)
         b.knows(a, as: .approved)

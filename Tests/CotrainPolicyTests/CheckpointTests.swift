@@ -5,10 +5,12 @@ import Testing
 @testable import CotrainPolicy
 
 @Suite struct CheckpointTests {
-    static func temporaryPath(_ name: String) -> String {
+    /// Runs `body` with a path in a fresh temporary directory, removed afterwards.
+    static func withTemporaryPath(_ name: String, _ body: (String) throws -> Void) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cotrain-policy-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent(name).path
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try body(dir.appendingPathComponent(name).path)
     }
 
     static func batches() -> [PolicyBatch] { (0..<4).map { Fixture.mixedBatch(seed: 100 + UInt64($0)) } }
@@ -22,22 +24,23 @@ import Testing
         let model = Fixture.model(Fixture.config(bins: 4))
         let trainer = try Self.trainer(model)
         for batch in Self.batches().prefix(2) { _ = try trainer.step(batch, learningRate: 1e-3) }
-        let path = Self.temporaryPath("a.safetensors")
-        try PolicyCheckpoint.save(model, optimizer: trainer.optimizer, step: 2, recipeHash: "abc123", to: path)
-        let loaded = try PolicyCheckpoint.load(path: path, expecting: model.config)
-        #expect(loaded.model.parameters.map(\.name) == model.parameters.map(\.name))
-        #expect(loaded.model.parameters.map(\.tensor.values) == model.parameters.map(\.tensor.values))
-        #expect(loaded.model.tokenizer == model.tokenizer && loaded.model.normalization == model.normalization)
-        #expect(loaded.model.config == model.config && loaded.step == 2 && loaded.recipeHash == "abc123")
-        #expect(loaded.sharedSHA256 == (try model.sharedSHA256()))
-        let state = try #require(loaded.optimizer)
-        #expect(state.step == 2)
-        for (i, p) in model.parameters.enumerated() {
-            #expect(state.moments[p.name]!.m == trainer.optimizer.moments(of: i).m)
-            #expect(state.moments[p.name]!.v == trainer.optimizer.moments(of: i).v)
+        try Self.withTemporaryPath("a.safetensors") { path in
+            try PolicyCheckpoint.save(model, optimizer: trainer.optimizer, step: 2, recipeHash: "abc123", to: path)
+            let loaded = try PolicyCheckpoint.load(path: path, expecting: model.config)
+            #expect(loaded.model.parameters.map(\.name) == model.parameters.map(\.name))
+            #expect(loaded.model.parameters.map(\.tensor.values) == model.parameters.map(\.tensor.values))
+            #expect(loaded.model.tokenizer == model.tokenizer && loaded.model.normalization == model.normalization)
+            #expect(loaded.model.config == model.config && loaded.step == 2 && loaded.recipeHash == "abc123")
+            #expect(loaded.sharedSHA256 == (try model.sharedSHA256()))
+            let state = try #require(loaded.optimizer)
+            #expect(state.step == 2)
+            for (i, p) in model.parameters.enumerated() {
+                #expect(state.moments[p.name]!.m == trainer.optimizer.moments(of: i).m)
+                #expect(state.moments[p.name]!.v == trainer.optimizer.moments(of: i).v)
+            }
+            let bytes = try PolicyCheckpoint.writer(model: model, optimizer: trainer.optimizer, step: 2, recipeHash: "abc123").bytes()
+            #expect(bytes == Array(try Data(contentsOf: URL(fileURLWithPath: path))))
         }
-        let bytes = try PolicyCheckpoint.writer(model: model, optimizer: trainer.optimizer, step: 2, recipeHash: "abc123").bytes()
-        #expect(bytes == Array(try Data(contentsOf: URL(fileURLWithPath: path))))
         let light = try PolicyCheckpoint.load(bytes: try PolicyCheckpoint.writer(model: model, step: 2).bytes())
         #expect(light.optimizer == nil && light.recipeHash == nil)
     }
@@ -52,13 +55,14 @@ import Testing
         let first = Fixture.model()
         let b = try Self.trainer(first)
         for batch in batches.prefix(2) { _ = try b.step(batch, learningRate: 2e-3) }
-        let path = Self.temporaryPath("resume.safetensors")
-        try PolicyCheckpoint.save(first, optimizer: b.optimizer, step: b.step, to: path)
-        let loaded = try PolicyCheckpoint.load(path: path)
-        let c = try Self.trainer(loaded.model, resume: loaded.optimizer)
-        #expect(c.step == 2)
-        for batch in batches.suffix(2) { _ = try c.step(batch, learningRate: 2e-3) }
-        #expect(loaded.model.parameters.map(\.tensor.values) == straight.parameters.map(\.tensor.values))
+        try Self.withTemporaryPath("resume.safetensors") { path in
+            try PolicyCheckpoint.save(first, optimizer: b.optimizer, step: b.step, to: path)
+            let loaded = try PolicyCheckpoint.load(path: path)
+            let c = try Self.trainer(loaded.model, resume: loaded.optimizer)
+            #expect(c.step == 2)
+            for batch in batches.suffix(2) { _ = try c.step(batch, learningRate: 2e-3) }
+            #expect(loaded.model.parameters.map(\.tensor.values) == straight.parameters.map(\.tensor.values))
+        }
     }
 
     @Test("same seed and data ⇒ bit-identical parameters, for 1 and 2 threads")
@@ -123,6 +127,36 @@ import Testing
         let error = #expect(throws: CheckpointError.self) { try PolicyCheckpoint.load(bytes: bytes, expecting: other) }
         #expect(error?.description.contains("\"layers\"") == true)
     }
+
+    @Test("Python's safetensors reads the file and recomputes the documented shared hash")
+    func python() throws {
+        guard let python = ExternalTool.find("python3"),
+              ExternalTool.output(python, ["-c", "import safetensors.numpy"]) != nil else { return }  // not installed
+        let model = Fixture.model()
+        try Self.withTemporaryPath("py.safetensors") { path in
+            try PolicyCheckpoint.save(model, step: 3, to: path)
+            let output = try #require(ExternalTool.output(python, ["-c", Self.hashScript, path]))
+            #expect(output.split(separator: " ").map(String.init) == [try model.sharedSHA256(), "16", "3\n"])
+        }
+    }
+
+    /// Loads a checkpoint with Python's safetensors and hashes the shared tensors as
+    /// docs/model.md specifies; prints the hash, the config's width and the step.
+    static let hashScript = """
+        import hashlib, json, struct, sys
+        from safetensors.numpy import load_file
+        from safetensors import safe_open
+        t = load_file(sys.argv[1])
+        with safe_open(sys.argv[1], "np") as f:
+            meta = f.metadata()
+        h = hashlib.sha256()
+        for name in sorted((n for n in t if n.startswith("shared.")), key=lambda s: s.encode()):
+            a = t[name]
+            h.update(name.encode() + b"\\0")
+            h.update(struct.pack("<Q", a.ndim) + b"".join(struct.pack("<Q", d) for d in a.shape))
+            h.update(a.astype("<f4").tobytes())
+        print(h.hexdigest(), json.loads(meta["config"])["width"], meta["step"])
+        """
 
     @Test("shared parameters: extract, apply, hash")
     func shared() throws {

@@ -74,10 +74,10 @@ import CotrainSim
         var robot = SimRobot(.ur5e, config: SimConfig(renderImages: false))
         var policy = HoldStillPolicy(actionDimension: 7)
         var envelope = SafetyEnvelope(capabilities: robot.capabilities)
-        let loop = ControlLoop(options: ControlLoopOptions(rate: 500, paced: true))
+        let loop = ControlLoop(options: ControlLoopOptions(rate: 200, paced: true))
         let run = try loop.run(robot: &robot, policy: &policy, request: EpisodeRequest(task: TaskSpec(.pick), seed: 1), envelope: &envelope)
-        #expect(run.timing.targetPeriod == 0.002 && run.timing.count == 59)
-        #expect(run.timing.meanError < 0.002)  // a 2 ms period held to better than its own length on average
+        #expect(run.timing.targetPeriod == 0.005 && run.timing.count == 59)
+        #expect(run.timing.meanError < 0.005)  // a 5 ms period held to better than its own length on average
     }
 
     @Test func suiteFilesParseAndReportMistakes() throws {

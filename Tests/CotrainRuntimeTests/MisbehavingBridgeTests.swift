@@ -9,15 +9,11 @@ import CotrainSim
     let request = EpisodeRequest(task: TaskSpec(.pick), seed: 11)
 
     /// Runs an expert episode against arm-sim with `fault`; returns the error and the server.
-    func runEpisode(fault: ArmSimFault?, policy: (ExpertOraclePolicy) -> Void = { _ in }, stop: StopRequest = StopRequest())
-        throws -> (RuntimeError?, ArmSimServer, ArmBridgeClient)
-    {
+    func runEpisode(fault: ArmSimFault?, stop: StopRequest = StopRequest()) throws -> (RuntimeError?, ArmSimServer, ArmBridgeClient) {
         let server = try startArmSim(.ur5e, fault: fault)
         var client = try ArmBridgeClient(address: "127.0.0.1:\(server.port)", options: ArmBridgeClientOptions(stateTimeout: 0.3), stop: stop)
-        var probe = ProbePolicy(expert(.ur5e, request))
-        probe.nanAtCall = nil
-        policy(probe.inner)
-        return try run(&client, &probe, server, stop)
+        var policy = expert(.ur5e, request)
+        return try run(&client, &policy, server, stop)
     }
 
     func run<P: Policy>(_ client: inout ArmBridgeClient, _ policy: inout P, _ server: ArmSimServer, _ stop: StopRequest)
@@ -73,7 +69,7 @@ import CotrainSim
         guard case .bridge(.disconnected)? = error else { Issue.record("got \(String(describing: error))"); return }
         #expect(error!.description.contains("closed the connection"))
         // Nothing left to send the stop to; later calls fail fast without hanging.
-        var robot = client
+        let robot = client
         #expect(throws: RuntimeError.self) { _ = try robot.act([Float](repeating: 0, count: 7)) }
     }
 

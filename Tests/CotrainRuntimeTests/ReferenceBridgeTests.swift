@@ -31,7 +31,7 @@ import CotrainSim
 
     @Test func evaluationAndSafetyAgainstThePythonBridge() throws {
         guard let (process, err, port) = try startReference() else { return }
-        defer { if process.isRunning { process.terminate() } }
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         var client = try ArmBridgeClient(address: "127.0.0.1:\(port)")
         #expect(client.capabilities.embodiment == .ur5e && !client.capabilities.hasSuccessSignal)
 
@@ -54,7 +54,8 @@ import CotrainSim
         // Then silence: the bridge's watchdog must hold (it logs it).
         _ = try client.reset(EpisodeRequest(task: TaskSpec(.pick), seed: 3))
         usleep(300_000)
-        process.terminate()
+        // SIGKILL: the test runner's children may inherit a blocked SIGTERM.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(log.contains("stop: action component 0 is nan"))

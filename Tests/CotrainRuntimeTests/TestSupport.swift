@@ -27,7 +27,7 @@ func eventually(_ seconds: Double = 2, _ condition: () -> Bool) -> Bool {
 }
 
 /// Wraps a policy: counts calls, can inject a NaN or a stop request at a given call.
-final class ProbePolicy<Inner: Policy>: Policy {
+final class ProbePolicy<Inner: Policy>: Policy, ExecutionFeedback {
     var inner: Inner
     var calls = 0
     var nanAtCall: Int?
@@ -36,6 +36,8 @@ final class ProbePolicy<Inner: Policy>: Policy {
     init(_ inner: Inner) { self.inner = inner }
 
     func reset() { calls = 0; inner.reset() }
+
+    func executed(_ action: [Float]) { (inner as? any ExecutionFeedback)?.executed(action) }
 
     func act(_ observation: Observation) -> [[Float]] {
         calls += 1

@@ -46,16 +46,20 @@ public struct DimensionStats: Sendable, Equatable {
         return Double(values[lower]) + fraction * (Double(values[upper]) - Double(values[lower]))
     }
 
-    /// Maps `value` of dimension `d` to [−1, 1]: the 2nd percentile to −1, the 98th to
-    /// +1, clipped outside. A constant dimension (range < 1e-6) maps to 0.
+    /// Normalised values are clipped to ±clip (the policy's convention, so pre-normalised
+    /// samples and the policy's own normalisation agree).
+    public static let clip: Float = 1.5
+
+    /// Maps `value` of dimension `d` so that the 2nd percentile goes to −1 and the 98th
+    /// to +1, clipped to ±``clip``. A constant dimension (range < 1e-6) maps to 0.
     @inline(__always)
     public func normalise(_ value: Float, dimension d: Int) -> Float {
         let lo = Float(p02[d]), range = Float(p98[d] - p02[d])
         guard range > 1e-6 else { return 0 }
-        return Swift.min(1, Swift.max(-1, 2 * (value - lo) / range - 1))
+        return Swift.min(Self.clip, Swift.max(-Self.clip, 2 * (value - lo) / range - 1))
     }
 
-    /// The inverse of ``normalise(_:dimension:)`` on [−1, 1].
+    /// The inverse of ``normalise(_:dimension:)`` for unclipped values.
     @inline(__always)
     public func denormalise(_ value: Float, dimension d: Int) -> Float {
         let lo = Float(p02[d]), range = Float(p98[d] - p02[d])

@@ -4,7 +4,7 @@ import CotrainCore
 import CotrainSim
 
 /// All normalisation statistics of one episode store.
-public struct NormalisationStats: Sendable, Equatable {
+public struct DataStatistics: Sendable, Equatable {
     /// The format tag of stats.json.
     public static let format = "cotrain.norm-stats.v1"
     /// ``EpisodeIndex/digest`` of the index the statistics were computed from.
@@ -21,13 +21,13 @@ public struct NormalisationStats: Sendable, Equatable {
     /// The statistics of `source` × `embodiment`; never falls back to another source.
     public func stats(source: String, embodiment: EmbodimentKind) throws(DataError) -> SourceStats {
         guard let group = groups.first(where: { $0.source == source && $0.embodiment == embodiment }) else {
-            throw .statsUnavailable(store: "the store", reason: "no statistics for source \"\(source)\" × \(embodiment.rawValue)")
+            throw .noStats(source: source, embodiment: embodiment.rawValue)
         }
         return group
     }
 
     /// Computes the statistics of every source × embodiment in `store` (verifying each file).
-    public static func compute(store: EpisodeStore) throws -> NormalisationStats {
+    public static func compute(store: EpisodeStore) throws -> DataStatistics {
         var byGroup: [String: [EpisodeEntry]] = [:]
         for entry in store.index.entries { byGroup["\(entry.source)\u{0}\(entry.embodiment.rawValue)", default: []].append(entry) }
         var groups: [SourceStats] = []
@@ -36,17 +36,17 @@ public struct NormalisationStats: Sendable, Equatable {
             let episodes = try entries.map { try store.open($0) }
             groups.append(SourceStats(source: entries[0].source, embodiment: entries[0].embodiment, episodes: episodes))
         }
-        return NormalisationStats(indexDigest: store.index.digest, groups: groups)
+        return DataStatistics(indexDigest: store.index.digest, groups: groups)
     }
 
     /// Loads `STORE/stats.json` and checks it matches the store's current index.
-    public static func load(store: EpisodeStore) throws -> NormalisationStats {
+    public static func load(store: EpisodeStore) throws -> DataStatistics {
         guard let bytes = try? readFile(store.statsPath, limit: 1 << 28) else {
             throw DataError.statsUnavailable(store: store.root, reason: "stats.json is missing")
         }
-        let stats: NormalisationStats
+        let stats: DataStatistics
         do {
-            stats = try NormalisationStats(json: try JSONValue.parse(bytes))
+            stats = try DataStatistics(json: try JSONValue.parse(bytes))
         } catch {
             throw DataError.statsUnavailable(store: store.root, reason: "stats.json is invalid (\(error))")
         }
@@ -65,7 +65,7 @@ public struct NormalisationStats: Sendable, Equatable {
     public var json: JSONValue {
         .object([
             ("format", .string(Self.format)), ("index_sha256", .string(indexDigest)),
-            ("method", .string("exact percentiles, linear interpolation at q·(n−1); normalised = 2·(x − p02)/(p98 − p02) − 1, clipped to [−1, 1]")),
+            ("method", .string("exact percentiles, linear interpolation at q·(n−1); normalised = 2·(x − p02)/(p98 − p02) − 1, clipped to ±1.5")),
             ("groups", .array(groups.map { g in
                 .object([
                     ("source", .string(g.source)), ("embodiment", .string(g.embodiment.rawValue)),

@@ -5,7 +5,7 @@ import Testing
 @testable import CotrainData
 import CotrainSim
 
-@Suite struct NormalisationStatsTests {
+@Suite struct DataStatisticsTests {
     @Test func percentilesMatchNumPyLinearInterpolation() {
         // numpy.percentile(range(101), [2, 98]) == [2, 98]; of [1, 2, 3, 4]: [1.06, 3.94].
         let hundred = (0...100).map(Float.init)
@@ -28,7 +28,7 @@ import CotrainSim
         #expect(stats.min == [0, 5] && stats.max == [999, 5] && stats.mean == [499.5, 5])
         #expect(stats.normalise(19.98, dimension: 0) == -1)
         #expect(abs(stats.normalise(499.5, dimension: 0)) < 1e-6)
-        #expect(stats.normalise(5000, dimension: 0) == 1 && stats.normalise(-5, dimension: 0) == -1)
+        #expect(stats.normalise(5000, dimension: 0) == 1.5 && stats.normalise(-5000, dimension: 0) == -1.5)
         #expect(stats.normalise(5, dimension: 1) == 0 && stats.denormalise(0.3, dimension: 1) == 5)
         for x: Float in [100, 250.5, 900] {
             #expect(abs(stats.denormalise(stats.normalise(x, dimension: 0), dimension: 0) - x) < 1e-3)
@@ -39,7 +39,7 @@ import CotrainSim
         let dir = Scratch()
         try collect(smallPlan(.ur5e, [.pick], count: 2, seed: 1, source: "sim"), into: dir.path)
         let store = try collect(smallPlan(.ur5e, [.push], count: 2, seed: 2, source: "arm"), into: dir.path)
-        let stats = try NormalisationStats.load(store: store)
+        let stats = try DataStatistics.load(store: store)
         #expect(stats.groups.map(\.source) == ["arm", "sim"])
         let arm = try stats.stats(source: "arm", embodiment: .ur5e), sim = try stats.stats(source: "sim", embodiment: .ur5e)
         #expect(arm.episodes == 2 && sim.episodes == 2)
@@ -54,15 +54,15 @@ import CotrainSim
     @Test func fileRoundTripsAndStaleStatsAreRefused() throws {
         let dir = Scratch()
         var store = try collect(smallPlan(.scara, [.pick], count: 2, seed: 8), into: dir.path)
-        let loaded = try NormalisationStats.load(store: store)
-        #expect(try NormalisationStats(json: JSONValue.parse(bytes(store.statsPath))) == loaded)
+        let loaded = try DataStatistics.load(store: store)
+        #expect(try DataStatistics(json: JSONValue.parse(bytes(store.statsPath))) == loaded)
         #expect(loaded.indexDigest == store.index.digest)
         // A new episode without recomputing: the statistics no longer describe the store.
         let extra = ScriptedExpert.record(
             embodiment: .scara, task: TaskSpec(.pick), seed: 99, config: SimConfig(imageWidth: 16, imageHeight: 16))
         try store.add(EpisodeRecord(episode: extra, source: "sim", shifts: [], scene: .standard))
         try store.saveIndex()
-        let error = #expect(throws: DataError.self) { try NormalisationStats.load(store: store) }
+        let error = #expect(throws: DataError.self) { try DataStatistics.load(store: store) }
         #expect(error?.description.contains("cotrain data stats") == true)
     }
 }
