@@ -69,6 +69,9 @@ extension PolicyModel {
         let prefix = try encodePrefix(tape, items, slot: "infer", trim: true)
         let context = expertContext(tape, trunk: trunkForward(tape, prefix, flops: &flops), prefix: prefix, flops: &flops)
         let (b, h) = (items.count, config.chunkLength)
+        transposedWeights = transposedStorage
+        transposedStorage.refresh(stepLayers)
+        defer { transposedWeights = nil }
         var rng = Xoshiro256(seed: seed)
         var x: [[Float]] = observations.map { o in
             let n = h * config.embodiment(o.embodiment)!.actionDimension

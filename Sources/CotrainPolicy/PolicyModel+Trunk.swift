@@ -161,7 +161,7 @@ extension PolicyModel {
     func linear(_ tape: Tape, _ x: Tensor, _ layer: LinearLayer, _ flops: inout FlopCount) -> Tensor {
         let w = layer.weight.tensor
         flops.linear(rows: x.shape.rows, inputs: w.shape[1], outputs: w.shape[0], inputNeedsGrad: x.requiresGrad, tape: tape)
-        return tape.linear(x, weight: w, bias: layer.bias?.tensor)
+        return fastLinear(tape, x, layer) ?? tape.linear(x, weight: w, bias: layer.bias?.tensor)
     }
 
     func layerNorm(_ tape: Tape, _ x: Tensor, _ norm: NormLayer) -> Tensor {

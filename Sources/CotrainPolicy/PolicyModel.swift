@@ -64,8 +64,13 @@ public final class PolicyModel {
     /// Reused index buffers for token ids and class targets (see `indexBuffer`).
     var indexBuffers: [String: IndexTensor] = [:]
     var inferenceTapeStorage: Tape?
-    /// Threads used by `act` and text generation (set before the first call).
-    public var inferenceThreads = Compute.availableCores
+    /// Transposed expert weights while `act` runs (nil otherwise).
+    var transposedWeights: TransposedWeights?
+    let transposedStorage = TransposedWeights()
+    /// Threads used by `act` and text generation.
+    public var inferenceThreads = Compute.availableCores {
+        didSet { inferenceTapeStorage = nil }
+    }
 
     /// A freshly initialised model (GPT-2-style N(0, 0.02) weights, residual outputs
     /// scaled by 1/√(2·layers), zero biases, unit norms), deterministic in `seed`.

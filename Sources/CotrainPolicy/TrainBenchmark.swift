@@ -29,8 +29,10 @@ public struct TrainBenchReport: Sendable {
     public var inferChunkMS = 0.0
     /// Median milliseconds per action chunk.
     public var inferChunkMedianMS = 0.0
-    /// Process CPU time per action chunk (all threads), ms: independent of load.
+    /// Process CPU time per action chunk (all threads), ms.
     public var inferChunkCPUMS = 0.0
+    /// Milliseconds per action chunk on one thread (best call): needs only one free core.
+    public var inferChunkOneThreadMS = 0.0
     /// Flow steps per chunk in the inference figure.
     public var flowSteps = 0
     /// Peak resident memory (VmHWM), MB.
@@ -79,7 +81,8 @@ public struct TrainBenchReport: Sendable {
             ("model_gflop_per_step", number(modelGFLOPPerStep, 1000)), ("train_model_gflops", number(trainModelGFLOPS)),
             ("train_fraction_of_numpy_gemm", numpyGemmGFLOPS.map { number(trainModelGFLOPS / $0, 1000) } ?? .null),
             ("infer_chunk_ms", number(inferChunkMS, 1000)), ("infer_chunk_median_ms", number(inferChunkMedianMS, 1000)),
-            ("infer_chunk_cpu_ms", number(inferChunkCPUMS, 1000)), ("flow_steps", .int(Int64(flowSteps))),
+            ("infer_chunk_cpu_ms", number(inferChunkCPUMS, 1000)),
+            ("infer_chunk_1thread_ms", number(inferChunkOneThreadMS, 1000)), ("flow_steps", .int(Int64(flowSteps))),
             ("peak_rss_mb", number(peakRSSMB)), ("gemm_shapes", .array(shapes)),
         ])
     }
@@ -137,6 +140,12 @@ public enum TrainBenchmark {
         }
         report.inferChunkCPUMS = (processCPUSeconds() - cpuStart) * 1000 / Double(max(inferenceCalls, 1))
         (report.inferChunkMS, report.inferChunkMedianMS) = (latencies.min() ?? 0, median(latencies))
+        model.inferenceThreads = 1
+        report.inferChunkOneThreadMS = (0..<(inferenceCalls / 2)).map { i in
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try? model.act(observation, seed: UInt64(i))
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        }.dropFirst(5).min() ?? 0
         report.flowSteps = config.flowSteps
         report.peakRSSMB = peakResidentMB() ?? 0
         return report

@@ -26,6 +26,26 @@ import Testing
         #expect(both[0][0].count == 2 && both[1][0].count == 3)
     }
 
+    @Test("the inference-only NN linear on transposed weights matches Tape.linear")
+    func fastLinear() {
+        let model = Fixture.model()
+        let layer = model.expert[0].fc
+        let cache = TransposedWeights()
+        cache.refresh([layer])
+        model.transposedWeights = cache
+        defer { model.transposedWeights = nil }
+        let tape = Tape(threads: 2)
+        tape.isRecording = false
+        var rng = Xoshiro256(seed: 3)
+        let x = Tensor(zeros: Shape(3, 5, layer.weight.shape[1]))
+        rng.fillNormal(x, std: 1)
+        let fast = try! #require(model.fastLinear(tape, x, layer)).values
+        let plain = tape.linear(x, weight: layer.weight.tensor, bias: layer.bias!.tensor).values
+        #expect(zip(fast, plain).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+        tape.isRecording = true
+        #expect(model.fastLinear(tape, x, layer) == nil)  // never on a recording tape
+    }
+
     @Test("bad observations are rejected")
     func badObservations() {
         let model = Fixture.model()

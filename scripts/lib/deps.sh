@@ -35,13 +35,12 @@ ensure_system_deps() {
 }
 
 # ensure_python_test_deps: a Python 3 with numpy and safetensors for the interop tests.
-# Uses python3 when it already has both; otherwise a venv in .build-py (git-ignored).
-# Exports COTRAIN_PYTHON.
+# Uses python3 when it already has both; otherwise a venv in .build-py (git-ignored),
+# whose bin/ is put first on PATH so the tests' `python3` is the venv's.
 ensure_python_test_deps() {
-    local py=python3
+    local py
     command -v python3 >/dev/null 2>&1 || apt_install python3
     if python3 -c 'import numpy, safetensors' >/dev/null 2>&1; then
-        export COTRAIN_PYTHON=python3
         return
     fi
     if [ ! -x .build-py/bin/python ]; then
@@ -56,6 +55,6 @@ ensure_python_test_deps() {
         "$py" -m pip install -q numpy safetensors ||
             cotrain_die "pip could not install numpy and safetensors (needed by the interoperability tests)"
     fi
-    COTRAIN_PYTHON="$(pwd)/$py"
-    export COTRAIN_PYTHON
+    PATH="$(pwd)/.build-py/bin:$PATH"
+    export PATH
 }

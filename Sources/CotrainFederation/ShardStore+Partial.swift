@@ -1,0 +1,114 @@
+// Partial shard downloads: bytes go to `partial/<hex>.part`; after each requested range
+// the file is synced and the offset recorded in `partial/<hex>.json`, so a restart
+// resumes from the last synced byte. The finished file is hashed before it is
+// published; a mismatch discards it.
+import CotrainCore
+import Foundation
+
+extension ShardStore {
+    /// A download in progress.
+    struct Partial: Equatable {
+        /// What is being fetched.
+        var manifest: WireMessage.ShardManifest
+        /// Who it was being fetched from.
+        var peer: NodeID
+        /// Bytes synced to disk so far.
+        var offset: Int
+    }
+
+    func partialPath(_ hash: SHA256Digest) -> String { "\(partialDirectory)/\(hash.hex).part" }
+    func partialMetaPath(_ hash: SHA256Digest) -> String { "\(partialDirectory)/\(hash.hex).json" }
+
+    /// Every download that can be resumed; each `.part` file is cut back to its
+    /// recorded offset (bytes after it were never synced and recorded).
+    func partials() -> [Partial] {
+        let names = ((try? directoryEntries(partialDirectory)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+        return names.sorted().compactMap { name in
+            guard let hash = try? SHA256Digest(hex: String(name.dropLast(5))) else { return nil }
+            return partial(hash)
+        }
+    }
+
+    /// The resumable download of `hash`, if there is one.
+    func partial(_ hash: SHA256Digest) -> Partial? {
+        guard let value = try? JSONValue.parse(readFile(partialMetaPath(hash), limit: 64 << 10)),
+            let m = value["manifest"], let size = m["size"]?.int, let samples = m["samples"]?.int,
+            let source = m["source"]?.string, let licence = m["licence"]?.string,
+            let peerText = value["peer"]?.string, let peer = try? SHA256Digest(hex: peerText), let offset = value["offset"]?.int,
+            (0...size).contains(offset)
+        else { return nil }
+        let onDisk = fileSize(partialPath(hash))
+        let synced = onDisk >= Int64(offset) ? offset : 0
+        if onDisk != Int64(synced) { truncate(partialPath(hash), off_t(synced)) }
+        return Partial(manifest: .init(hash: hash, size: size, samples: samples, source: source, licence: licence),
+                       peer: NodeID(digest: peer), offset: synced)
+    }
+
+    /// Starts (or restarts from zero) the download of `manifest` from `peer`.
+    func beginPartial(_ manifest: WireMessage.ShardManifest, from peer: NodeID) throws -> Partial {
+        let path = partialPath(manifest.hash)
+        _ = try FileDescriptor(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600)
+        let partial = Partial(manifest: manifest, peer: peer, offset: 0)
+        try recordPartial(partial)
+        return partial
+    }
+
+    /// Writes fetched bytes at `offset` (not yet synced).
+    func writePartial(_ hash: SHA256Digest, bytes: [UInt8], at offset: Int) throws {
+        let path = partialPath(hash)
+        let fd = try FileDescriptor(path: path, flags: O_WRONLY | O_CLOEXEC)
+        var done = 0
+        while done < bytes.count {
+            let n = try bytes.withUnsafeBytes { buffer in
+                try sysCall("pwrite", path) { pwrite(fd.raw, buffer.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            }
+            done += n
+        }
+    }
+
+    /// Syncs the partial file and records `partial.offset` as resumable.
+    func syncPartial(_ partial: Partial) throws {
+        let fd = try FileDescriptor(path: partialPath(partial.manifest.hash), flags: O_WRONLY | O_CLOEXEC)
+        try fd.sync()
+        try recordPartial(partial)
+    }
+
+    /// Hashes the finished download; publishes it with a manifest signed by `key` when
+    /// it matches, else discards it and throws ``ShardError/corrupted(hash:actual:)``.
+    func completePartial(_ partial: Partial, key: Ed25519PrivateKey) throws -> StoredShard {
+        let hash = partial.manifest.hash
+        defer { discardPartial(hash) }
+        let writer = try blobs.makeWriter()
+        let fd = try FileDescriptor(path: partialPath(hash), flags: O_RDONLY | O_CLOEXEC)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
+            if n == 0 { break }
+            try writer.append(Array(buffer[..<n]))
+        }
+        do {
+            try writer.commit(expecting: hash)
+        } catch let StoreError.digestMismatch(_, actual) {
+            throw ShardError.corrupted(hash: hash.hex, actual: actual.hex)
+        }
+        let stored = StoredShard(manifest: partial.manifest, origin: partial.peer, storedAt: ISO8601.format(Date()))
+        try writeManifest(stored, key: key)
+        return stored
+    }
+
+    /// Removes a download's files.
+    func discardPartial(_ hash: SHA256Digest) {
+        unlink(partialPath(hash))
+        unlink(partialMetaPath(hash))
+    }
+
+    private func recordPartial(_ partial: Partial) throws {
+        let m = partial.manifest
+        let json = JSONValue.object([
+            ("manifest", .object([("hash", .string(m.hash.hex)), ("size", .int(Int64(m.size))), ("samples", .int(Int64(m.samples))),
+                                  ("source", .string(m.source)), ("licence", .string(m.licence))])),
+            ("peer", .string(partial.peer.digest.hex)), ("offset", .int(Int64(partial.offset))),
+        ])
+        try AtomicFile.write(json.canonicalBytes, to: partialMetaPath(m.hash), mode: 0o600)
+    }
+}
