@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "CotrainPolicy", dependencies: ["CotrainCore", "CotrainTensor"], swiftSettings: numericSettings),
         .target(name: "CotrainSim", dependencies: [], swiftSettings: numericSettings),
         .target(name: "CotrainRuntime", dependencies: ["CotrainCore", "CotrainSim"], swiftSettings: numericSettings),
-        .target(name: "CotrainData", dependencies: ["CotrainCore", "CotrainSim"], swiftSettings: numericSettings),
+        .target(name: "CotrainData", dependencies: ["CotrainCore", "CotrainSim", "CotrainTensor", "CotrainPolicy", "CotrainRuntime"], swiftSettings: numericSettings),
         .target(name: "CotrainFederation", dependencies: ["CotrainCore"], swiftSettings: numericSettings),
         .executableTarget(
             name: "CotrainCLI",
