@@ -14,7 +14,7 @@ enum BenchCommand {
             number can be judged on the machine it came from. Build in release mode
             first (`swift build -c release`); debug builds are many times slower.
             """,
-        subcommands: [core, sim, train])
+        subcommands: [core, sim, train, federation])
 
     static let core = Command(
         name: "core",

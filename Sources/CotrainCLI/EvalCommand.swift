@@ -1,4 +1,5 @@
 import CotrainCore
+import CotrainData
 import CotrainRuntime
 import CotrainSim
 import Foundation
@@ -20,7 +21,8 @@ enum EvalCommand {
             Ctrl-C stops the arm and ends the run; finished episodes are kept.
 
             Options:
-              --policy P          expert (scripted oracle; simulated robots only) or hold
+              --policy P          expert (scripted oracle; simulated robots only), hold, or a
+                                  trained checkpoint (FILE.safetensors, from `cotrain train`)
               --suite S           smoke, quick, standard, or a suite file (.json)
               --episodes N        episodes per cell (default: the suite's)
               --embodiment E      ur5e, panda, scara, gantry, hand (sim; default ur5e)
@@ -38,6 +40,7 @@ enum EvalCommand {
 
             Examples:
               cotrain eval --policy expert --suite quick
+              cotrain eval --policy runs/vl/checkpoint.safetensors --baseline hold --suite quick
               cotrain eval --policy expert --baseline hold --suite smoke --gif gifs/
               cotrain arm-sim --listen 127.0.0.1:7600 --embodiment ur5e &
               cotrain eval --policy expert --suite smoke --robot bridge --bridge 127.0.0.1:7600 --yes
@@ -111,13 +114,16 @@ enum EvalCommand {
             return ExitCode.ok
         })
 
-    /// Calls `body` with the provider named `name`.
+    /// Calls `body` with the provider named `name`: `expert`, `hold`, or a checkpoint file.
     static func withProvider<T>(_ name: String, _ body: (any PolicyProvider) throws -> T) throws -> T {
         switch name {
         case "expert": return try body(ExpertPolicyProvider())
         case "hold": return try body(HoldPolicyProvider())
         default:
-            throw UsageError(message: "unknown policy '\(name)': use expert or hold (learned checkpoints plug in once the policy module provides a PolicyProvider)", command: "eval")
+            guard name.hasSuffix(".safetensors") || access(name, F_OK) == 0 else {
+                throw UsageError(message: "unknown policy '\(name)': use expert, hold, or a checkpoint file (e.g. runs/vl/checkpoint.safetensors)", command: "eval")
+            }
+            return try body(try CheckpointPolicyProvider(path: name))
         }
     }
 }

@@ -3,6 +3,7 @@
 //
 //   state/model/base.safetensors   the current round base (shared + embodiment tensors)
 //   state/model/next.safetensors   the next base while a round commits
+//   state/model/trained.safetensors this round's locally trained checkpoint
 //   state/round.json               the current round number
 //   state/round-journal.jsonl      the hash-chained journal (RoundJournal)
 //   state/replay-guard.json        closed rounds and delta hashes seen this round
@@ -20,6 +21,7 @@ struct DaemonStateStore: Sendable {
     var modelDirectory: String { "\(home.stateDirectory)/model" }
     var basePath: String { "\(modelDirectory)/base.safetensors" }
     var nextPath: String { "\(modelDirectory)/next.safetensors" }
+    var trainedPath: String { "\(modelDirectory)/trained.safetensors" }
     var roundPath: String { "\(home.stateDirectory)/round.json" }
     var replayPath: String { "\(home.stateDirectory)/replay-guard.json" }
     var deltasDirectory: String { "\(home.stateDirectory)/deltas" }
@@ -66,6 +68,20 @@ struct DaemonStateStore: Sendable {
         try journalUpdate()
         try sysCall("rename", nextPath) { rename(nextPath, basePath) }
         try AtomicFile.syncDirectory(modelDirectory)
+    }
+
+    /// Keeps the open round's trained checkpoint, so a restart reopens the round
+    /// without training again.
+    func saveTrained(_ model: ParameterSet, round: Int) throws {
+        try model.save(path: trainedPath, metadata: ["format": "cotrain-checkpoint/1", "round": String(round)])
+    }
+
+    /// The trained checkpoint of `round`, if one was kept with this schema.
+    func loadTrained(round: Int, schema: ParameterSchema) throws -> ParameterSet? {
+        guard exists(trainedPath), let file = try? SafetensorsFile.open(path: trainedPath),
+            file.metadata["round"] == String(round), let model = try? ParameterSet(safetensors: file), model.schema == schema
+        else { return nil }
+        return model
     }
 
     // MARK: round number and replay guard

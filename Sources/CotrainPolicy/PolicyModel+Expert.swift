@@ -29,6 +29,12 @@ extension PolicyModel {
         for s in 0..<b {
             (keyMask.data + s * (t + h)).update(from: prefix.keyMask.data + s * t, count: t)
             (keyMask.data + s * (t + h) + t).update(repeating: 1, count: h)
+            // Target text (an answer, or a dense annotation as an extra target) conditions
+            // the actions only in the chain-of-thought ablation, where `act` generates it
+            // first; otherwise the actions would see text that inference never has.
+            if !config.reasoning, let start = prefix.items[s].text.targetStart, start < prefix.textLength {
+                (keyMask.data + s * (t + h) + config.textStart + start).update(repeating: 0, count: prefix.textLength - start)
+            }
         }
         let kv = expert.map { block in linear(tape, trunk, block.context, &flops) }
         return ExpertContext(keyValues: kv, keyMask: keyMask)

@@ -1,0 +1,105 @@
+// A trained checkpoint behind the runtime's `PolicyProvider` seam: the weights load
+// once; each episode gets a cheap `CotrainSim.Policy` that turns an `Observation`
+// into a `PolicyObservation`, samples an action chunk (de-normalised by the model with
+// the checkpoint's deployment statistics) and hands the runtime its first
+// `executeSteps` actions (8 of 16 by default) before it asks again.
+import CotrainPolicy
+import CotrainRuntime
+import CotrainSim
+
+/// Provides policies backed by one loaded checkpoint (`cotrain eval --policy FILE`).
+///
+/// The model is shared by the episodes it hands out, which the harness runs one at a
+/// time (the model is not thread-safe).
+public final class CheckpointPolicyProvider: PolicyProvider {
+    /// The name in tables and result files (default: the checkpoint's file name).
+    public let name: String
+    /// The loaded model.
+    public let model: PolicyModel
+    /// The checkpoint's training step and recipe hash.
+    public let step: Int
+    public let recipeHash: String?
+
+    /// Loads the checkpoint at `path`; `threads` sets the inference threads (1 is
+    /// fastest for one observation at a time on small models).
+    public init(path: String, name: String? = nil, threads: Int = 1) throws(TrainerError) {
+        let loaded: LoadedCheckpoint
+        do { loaded = try PolicyCheckpoint.load(path: path) } catch {
+            throw .badCheckpoint(path: path, reason: error.description)
+        }
+        self.init(model: loaded.model, name: name ?? Self.defaultName(path), step: loaded.step, recipeHash: loaded.recipeHash)
+        model.inferenceThreads = threads
+    }
+
+    /// A provider for a model already in memory (e.g. right after training).
+    public init(model: PolicyModel, name: String, step: Int = 0, recipeHash: String? = nil) {
+        self.model = model
+        self.name = name
+        self.step = step
+        self.recipeHash = recipeHash
+    }
+
+    /// `runs/vl/checkpoint.safetensors` → `vl`; `policy.safetensors` → `policy`.
+    static func defaultName(_ path: String) -> String {
+        let parts = path.split(separator: "/").map(String.init)
+        let file = parts.last ?? path
+        let stem = file.hasSuffix(".safetensors") ? String(file.dropLast(".safetensors".count)) : file
+        return stem == "checkpoint" && parts.count >= 2 ? parts[parts.count - 2] : stem
+    }
+
+    /// A policy for one episode; refuses robots the checkpoint was not trained for.
+    public func makePolicy(for context: EpisodeContext) throws(RuntimeError) -> LearnedPolicy {
+        let caps = context.capabilities
+        let kind = caps.embodiment.rawValue
+        guard let spec = model.config.embodiment(kind) else {
+            let known = model.config.embodiments.map(\.name).joined(separator: ", ")
+            throw .policyUnavailable("checkpoint \(name) was not trained for \(kind) (it knows \(known)); evaluate with --embodiment set to one of those")
+        }
+        guard spec.actionDimension == caps.actionDimension else {
+            throw .policyUnavailable("checkpoint \(name) predicts \(spec.actionDimension) action components for \(kind) but the robot takes \(caps.actionDimension)")
+        }
+        return LearnedPolicy(model: model, embodiment: kind)
+    }
+}
+
+/// One episode's learned policy: observation → action chunk.
+public struct LearnedPolicy: Policy {
+    /// The shared model and the robot it acts for.
+    let model: PolicyModel
+    let embodiment: String
+    /// Chunks sampled so far this episode (seeds the flow-matching noise).
+    var calls: UInt64 = 0
+
+    /// A policy for `embodiment` (must be one of the model's).
+    init(model: PolicyModel, embodiment: String) {
+        self.model = model
+        self.embodiment = embodiment
+    }
+
+    public mutating func reset() { calls = 0 }
+
+    /// The first `executeSteps` actions of the sampled chunk, in the robot's units.
+    public mutating func act(_ observation: Observation) -> [[Float]] {
+        let input = Self.policyObservation(observation, size: model.config.imageSize)
+        defer { calls += 1 }
+        do {
+            let chunk = try model.act(input, seed: 0x5EED_0000 &+ calls)
+            return Array(chunk.prefix(model.config.executeSteps))
+        } catch {
+            // makePolicy checked the robot; a failure here is a bug, not an input problem.
+            preconditionFailure("learned policy: \(error.description)")
+        }
+    }
+
+    /// The policy's view of an observation: the main camera resized to the model's
+    /// input size if it differs (box filter), proprioception in robot units, the
+    /// instruction and the robot.
+    public static func policyObservation(_ o: Observation, size: Int) -> PolicyObservation {
+        var image = o.image
+        if o.imageWidth != size || o.imageHeight != size {
+            image = RGBImage(width: o.imageWidth, height: o.imageHeight, pixels: o.image)
+                .resized(width: size, height: size, filter: .box).pixels
+        }
+        return PolicyObservation(image: image, proprio: o.proprio, instruction: o.instruction, embodiment: o.embodiment.rawValue)
+    }
+}
