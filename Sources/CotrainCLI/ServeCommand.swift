@@ -14,6 +14,7 @@ enum ServeCommand {
                                  [--aggregation fedavg|median|trimmed_mean] [--codec int8|fp16|bf16|fp32]
                                  [--trainer synthetic|command] [--trainer-command "PROGRAM ARG..."]
                                  [--initial-model FILE] [--shard-rate-mbps N]
+                                 [--synthetic-train-seconds S]
 
             Takes the node lock, loads config.json (overridden by COTRAIN_* variables,
             then by these flags), listens for peers, dials approved peers, answers admin
@@ -41,6 +42,9 @@ enum ServeCommand {
               --initial-model FILE   the federation's first checkpoint (safetensors), used
                                      when state/model/ is empty (command trainer)
               --shard-rate-mbps N    shard bytes served per peer per second, MB (default 64)
+              --synthetic-train-seconds S
+                                     make each synthetic round take at least S seconds
+                                     (stands in for real training in demos and tests)
 
             Examples:
               cotrain serve --home ./lab-a-node
@@ -62,6 +66,12 @@ enum ServeCommand {
         let trainerCommand = try args.option("--trainer-command")
         let initialModelPath = try args.option("--initial-model")
         let shardRate = try args.int("--shard-rate-mbps", default: 64, range: 1...100_000)
+        let trainSeconds = try args.option("--synthetic-train-seconds").map { text in
+            guard let value = Double(text), (0...3600).contains(value) else {
+                throw UsageError(message: "--synthetic-train-seconds must be a number in 0...3600, got '\(text)'", command: "serve")
+            }
+            return value
+        }
         try args.finish()
 
         let lock = try NodeLock(directory: home.root)
@@ -81,7 +91,7 @@ enum ServeCommand {
         var initialModel: ParameterSet?
         switch trainerKind {
         case "synthetic":
-            trainer = SyntheticTrainer(nodeID: try home.loadCertificate().nodeID)
+            trainer = SyntheticTrainer(nodeID: try home.loadCertificate().nodeID, minimumSeconds: trainSeconds ?? 0)
             initialModel = try SyntheticModel.initial(embodiments: config.embodiments)
         case "command":
             guard let words = trainerCommand?.split(separator: " ").map(String.init), let program = words.first else {

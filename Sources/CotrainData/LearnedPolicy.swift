@@ -22,7 +22,7 @@ public final class CheckpointPolicyProvider: PolicyProvider {
 
     /// Loads the checkpoint at `path`; `threads` sets the inference threads (1 is
     /// fastest for one observation at a time on small models).
-    public init(path: String, name: String? = nil, threads: Int = 1) throws(TrainerError) {
+    public convenience init(path: String, name: String? = nil, threads: Int = 1) throws(TrainerError) {
         let loaded: LoadedCheckpoint
         do { loaded = try PolicyCheckpoint.load(path: path) } catch {
             throw .badCheckpoint(path: path, reason: error.description)

@@ -93,10 +93,16 @@ extension NodeDaemon {
             sendOwnDeltas(to: link)  // the peer reached our round without our delta: send it again
         }
         func refuse(_ why: String) {
-            log.info("delta offer refused", ["peer": link.peer.short, "round": String(offer.round), "reason": why])
+            log.info("delta offer refused: \(why)", ["peer": link.peer.short, "round": String(offer.round)])
             link.send(.deltaAck(.init(delta: offer.delta, accepted: false, reason: why)), log: log)
         }
-        if offer.round < driver.round { return refuse("round \(offer.round) is over here (round \(driver.round))") }
+        if offer.round < driver.round {
+            let why = driver.replay.closedThrough.map { offer.round <= $0 } == true
+                ? "round \(offer.round) is closed (replayed or late delta)" : "round \(offer.round) is over here (round \(driver.round))"
+            log.info("late delta dropped: \(why)", ["peer": link.peer.short, "round": String(offer.round)])
+            link.send(.deltaAck(.init(delta: offer.delta, accepted: false, reason: why)), log: log)
+            return
+        }
         guard offer.size <= options.maxDeltaBytes else { return refuse("\(offer.size) bytes is over the \(options.maxDeltaBytes)-byte limit") }
         guard link.incoming[offer.delta] == nil else { return }
         guard link.incoming.count < 8 else { return refuse("too many deltas in flight from this peer") }

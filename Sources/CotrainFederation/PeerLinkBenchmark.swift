@@ -26,7 +26,7 @@ public enum PeerLinkBenchmark {
         let server = try identity("bench-node")
         let clients = try (0..<count).map { try identity("bench-peer-\($0)") }
         let digest = try SHA256.hash([UInt8]())
-        func hello(_ id: TLSIdentity) -> WireMessage.Hello {
+        @Sendable func hello(_ id: TLSIdentity) -> WireMessage.Hello {
             WireMessage.Hello(nodeID: id.nodeID, lab: id.certificate.commonName ?? "bench", embodiment: "bench", schema: digest,
                               round: 0, base: digest)
         }

@@ -54,18 +54,27 @@ public struct SyntheticTrainer: LocalTrainer {
     public let steps: Int
     /// Step size (stable below ≈ 4 for these matrices).
     public let learningRate: Float
+    /// Each round takes at least this long (the trainer thread sleeps the rest), to
+    /// stand in for a real workload's duration in tests and demos.
+    public let minimumSeconds: Double
 
     /// A trainer for node `nodeID`.
-    public init(nodeID: NodeID, steps: Int = 4, learningRate: Float = 1) {
+    public init(nodeID: NodeID, steps: Int = 4, learningRate: Float = 1, minimumSeconds: Double = 0) {
         self.nodeID = nodeID
         self.steps = steps
         self.learningRate = learningRate
+        self.minimumSeconds = minimumSeconds
     }
 
     /// Samples per round for this node: 32–63, fixed per node (so FedAvg weights differ).
     public var rows: Int { 32 + Int(nodeID.digest.bytes[0] % 32) }
 
     public func train(base: ParameterSet, round: Int) throws -> (trained: ParameterSet, samples: Int) {
+        let start = ContinuousClock.now
+        defer {
+            let left = minimumSeconds - ConnectionStateMachine.seconds(ContinuousClock.now - start)
+            if left > 0 { Thread.sleep(forTimeInterval: left) }
+        }
         var groups = [ParameterScope.sharedPrefix]
         for name in base.names where name.hasPrefix("embodiment.") {
             let prefix = name.split(separator: ".").prefix(2).joined(separator: ".") + "."
