@@ -63,10 +63,11 @@ let package = Package(
         .target(name: "CotrainSim", dependencies: [], swiftSettings: numericSettings),
         .target(name: "CotrainRuntime", dependencies: ["CotrainCore", "CotrainSim"], swiftSettings: numericSettings),
         .target(name: "CotrainData", dependencies: ["CotrainCore", "CotrainSim", "CotrainTensor", "CotrainPolicy", "CotrainRuntime"], swiftSettings: numericSettings),
+        .target(name: "CotrainReport", dependencies: ["CotrainCore"], swiftSettings: baseSettings),
         .target(name: "CotrainFederation", dependencies: ["CotrainCore"], swiftSettings: numericSettings),
         .executableTarget(
             name: "CotrainCLI",
-            dependencies: ["CotrainCore", "CotrainTensor", "CotrainPolicy", "CotrainSim", "CotrainRuntime", "CotrainData", "CotrainFederation"],
+            dependencies: ["CotrainCore", "CotrainTensor", "CotrainPolicy", "CotrainSim", "CotrainRuntime", "CotrainData", "CotrainFederation", "CotrainReport"],
             swiftSettings: baseSettings),
         .testTarget(name: "CotrainCoreTests", dependencies: ["CotrainCore"]),
         .testTarget(name: "CotrainTensorTests", dependencies: ["CotrainTensor"], swiftSettings: numericSettings),
@@ -74,6 +75,7 @@ let package = Package(
         .testTarget(name: "CotrainRuntimeTests", dependencies: ["CotrainRuntime"], swiftSettings: numericSettings),
         .testTarget(name: "CotrainPolicyTests", dependencies: ["CotrainPolicy"], swiftSettings: numericSettings),
         .testTarget(name: "CotrainDataTests", dependencies: ["CotrainData"], swiftSettings: numericSettings),
+        .testTarget(name: "CotrainReportTests", dependencies: ["CotrainReport"], exclude: ["Fixtures"]),
         .testTarget(name: "CotrainSimTests", dependencies: ["CotrainSim"], swiftSettings: numericSettings),
     ],
     swiftLanguageModes: [.v6]

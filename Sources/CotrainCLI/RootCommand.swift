@@ -30,10 +30,12 @@ enum RootCommand {
             SelfCheckCommand.command,
             BenchCommand.command,
             TrainCommand.command,
+            StudyCommand.command,
             EvalCommand.command,
             ArmSimCommand.command,
             SimCommand.command,
             DataCommand.command,
+            ReportCommand.command,
             VersionCommand.command,
         ])
 }

@@ -12,6 +12,8 @@ public struct ProbeResult: Sendable, Equatable {
     public var byType: [String: Counts]
     /// The first few questions with the expected and given answers (for reports).
     public var examples: [Example]
+    /// Right or wrong per question, in question order (pairs two policies' results).
+    public var outcomes: [Bool]
 
     /// Correct and asked questions of one type.
     public struct Counts: Sendable, Equatable {
@@ -36,7 +38,7 @@ public enum VLProbe {
     /// are not asked: their answers are long and their scoring would be arbitrary).
     /// Greedy decoding, at most `maxTokens` tokens per answer.
     public static func run(model: PolicyModel, samples: [VLSample], maxTokens: Int = 12, keepExamples: Int = 8) throws(TrainerError) -> ProbeResult {
-        var result = ProbeResult(correct: 0, total: 0, byType: [:], examples: [])
+        var result = ProbeResult(correct: 0, total: 0, byType: [:], examples: [], outcomes: [])
         let size = model.config.imageSize
         for sample in samples {
             guard sample.image.width == size, sample.image.height == size else {
@@ -49,6 +51,7 @@ public enum VLProbe {
                 }
                 let right = normalize(answer) == normalize(qa.answer)
                 result.total += 1
+                result.outcomes.append(right)
                 result.correct += right ? 1 : 0
                 result.byType[qa.type, default: ProbeResult.Counts(correct: 0, total: 0)].total += 1
                 result.byType[qa.type]!.correct += right ? 1 : 0

@@ -130,6 +130,12 @@ extension Trainer {
         }
     }
 
+    /// Wall and CPU seconds of the run's earlier sessions, from its `run.json` (0 when absent).
+    func previousTimes() -> (wall: Double, cpu: Double) {
+        guard let bytes = try? readFile(options.summaryPath, limit: 1 << 20), let json = try? JSONValue.parse(bytes) else { return (0, 0) }
+        return (json["wall_seconds"]?.double ?? 0, json["cpu_seconds"]?.double ?? 0)
+    }
+
     /// Creates `path` (and parents) if needed.
     func makeDirectory(_ path: String) throws {
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {

@@ -100,9 +100,11 @@ public final class Trainer {
             if step % options.checkpointInterval == 0, step < total { try save(step: step) }
         }
         try save(step: step)
+        let earlier = startStep > 0 ? previousTimes() : (wall: 0, cpu: 0)
         let result = TrainingResult(
             checkpointPath: options.checkpointPath, step: step, totalSteps: total, interrupted: step < total,
-            wallSeconds: clock.elapsed, cpuSeconds: processCPUSeconds() - cpuStart, sessionSteps: step - startStep,
+            wallSeconds: earlier.wall + clock.elapsed, cpuSeconds: earlier.cpu + processCPUSeconds() - cpuStart,
+            sessionSteps: step - startStep,
             first: summary(log.prefix(20)), last: summary(log.suffix(20)), parameters: model.parameterCount)
         try writeSummary(result)
         return result

@@ -18,6 +18,8 @@ public enum TrainerError: CotrainError, Equatable {
     case output(path: String, reason: String)
     /// The training log does not match the checkpoint it is resumed with.
     case badLog(path: String, reason: String)
+    /// A study was stopped (Ctrl-C) during the named part.
+    case stopped(String)
 
     /// One line saying what was wrong and what to do.
     public var description: String {
@@ -34,6 +36,8 @@ public enum TrainerError: CotrainError, Equatable {
             return "cannot initialise from \(path): \(reason); use a checkpoint trained with the same model sizes"
         case let .output(path, reason):
             return "cannot write \(path): \(reason); check free space and permissions"
+        case let .stopped(what):
+            return "study stopped while \(what); run the same command again to continue where it stopped"
         case let .badLog(path, reason):
             return "training log \(path) \(reason); delete it to restart the log, or restart the run with a new --out"
         }

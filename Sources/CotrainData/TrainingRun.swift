@@ -89,7 +89,8 @@ public struct TrainingResult: Sendable {
     public var totalSteps: Int
     /// True if the run stopped early (a stop request, e.g. Ctrl-C); resume it.
     public var interrupted: Bool
-    /// Wall-clock and process CPU seconds of this session (data loading excluded).
+    /// Wall-clock and process CPU seconds of the whole run: every session, from the
+    /// first step to the last checkpoint (data loading excluded).
     public var wallSeconds: Double
     public var cpuSeconds: Double
     /// Steps run in this session.

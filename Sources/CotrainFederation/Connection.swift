@@ -89,9 +89,10 @@ public final class Connection: Sendable {
             throw .sendRefused(peer: peerLabel, message: "\(message.type)", standing: standing)
         }
         let limit = options.maxQueuedBytes
+        let label = peerLabel  // read before taking the lock: peerLabel takes it too
         try shared.withLock { (s) throws(ConnectionError) in
-            guard s.isOpen, s.closeRequest == nil else { throw .notOpen(peer: peerLabel) }
-            guard s.queuedBytes == 0 || s.queuedBytes + frame.count <= limit else { throw .sendQueueFull(peer: peerLabel, limit: limit) }
+            guard s.isOpen, s.closeRequest == nil else { throw .notOpen(peer: label) }
+            guard s.queuedBytes == 0 || s.queuedBytes + frame.count <= limit else { throw .sendQueueFull(peer: label, limit: limit) }
             s.outgoing.append(Outgoing(frame: frame, completion: completion))
             s.queuedBytes += frame.count
         }

@@ -34,7 +34,7 @@ public struct DaemonOptions: Sendable {
     public var maxDeltaBytes: Int
     /// Largest catch-up checkpoint accepted.
     public var maxCheckpointBytes: Int
-    /// How long a catch-up may take before it is abandoned.
+    /// How long a catch-up may go without progress before it is abandoned.
     public var catchupTimeout: Duration
 
     /// Options from `config`: round deadline, quorum, rule, codec and shard quota.
@@ -63,7 +63,7 @@ public struct DaemonOptions: Sendable {
         shardDiskQuota = config.limits.shardDiskQuotaBytes
         maxDeltaBytes = 512 << 20
         maxCheckpointBytes = 2 << 30
-        catchupTimeout = .seconds(30)
+        catchupTimeout = .seconds(15)
     }
 
     /// The delta checks applied to peers' deltas.

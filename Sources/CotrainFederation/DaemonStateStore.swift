@@ -26,7 +26,6 @@ struct DaemonStateStore: Sendable {
     var replayPath: String { "\(home.stateDirectory)/replay-guard.json" }
     var deltasDirectory: String { "\(home.stateDirectory)/deltas" }
     var shardsDirectory: String { "\(home.stateDirectory)/shards" }
-    var logPath: String { "\(home.stateDirectory)/node.log.jsonl" }
 
     /// The store of `home`; creates its directories and sweeps interrupted writes.
     init(home: NodeHome) throws {

@@ -10,24 +10,33 @@ import Foundation
 /// A catch-up this node asked a peer for.
 struct CatchupTransfer {
     let peer: NodeID
-    let started: ContinuousClock.Instant
+    /// When the request went out or the last chunk came in.
+    var activity: ContinuousClock.Instant
     var plan: CatchupPlan?
     var assembly: ChunkAssembly?
 }
 
 extension NodeDaemon {
-    /// Records the latest round and base a peer reported.
+    /// Records the latest round and base a peer reported (it may go back: a peer that
+    /// adopted a fork's winner restarts a round).
     func noteClaim(_ peer: NodeID, round: Int, base: SHA256Digest) {
-        if let known = claims[peer], known.round > round { return }
         claims[peer] = (round, base)
     }
 
+    /// Whether a ready peer's latest claim says this node is behind.
+    var isBehind: Bool {
+        claims.contains { links[$0.key]?.isReady == true && $0.value.round > driver.round }
+    }
+
     /// Acts on peers' claims: skips rounds a peer failed with our base, or asks a peer
-    /// that is ahead of us (or on another base in our round) for its journal.
+    /// that is ahead of us (or on another base in our round) for its journal. A claim
+    /// that a catch-up settled is not asked about again; a failed ask is retried after
+    /// a few seconds.
     func evaluateClaims() {
         guard !stopping, catchup == nil else { return }
         let idle: Bool
         if case .idle = driver.phase { idle = true } else { idle = false }
+        let now = ContinuousClock.now
         for (peer, claim) in claims.sorted(by: { $0.value.round > $1.value.round }) {
             guard let link = links[peer], link.isReady else { continue }
             let mine = driver.round
@@ -45,12 +54,20 @@ extension NodeDaemon {
             let behind = claim.round > mine + 1 || (claim.round > mine && idle)
             let forked = claim.round == mine && claim.base != driver.baseHash
             guard behind || forked else { continue }
-            if let asked = catchupAsked[peer], asked.round == claim.round, asked.base == claim.base { continue }
-            catchupAsked[peer] = claim
+            if let settled = catchupSettled[peer], settled.round == claim.round, settled.base == claim.base { continue }
+            if let asked = catchupAsked[peer], now - asked < .seconds(5) { continue }
+            catchupAsked[peer] = now
             log.info(behind ? "peer is ahead: catching up" : "peer is on another base in this round: comparing journals",
                      ["peer": peer.short, "peer_round": String(claim.round), "round": String(mine)])
             return requestCatchup(from: link)
         }
+    }
+
+    /// The catch-up with `peer` ended without adopting anything: don't ask about the
+    /// same claim again.
+    func settleCatchup(_ peer: NodeID) {
+        catchup = nil
+        if let claim = claims[peer] { catchupSettled[peer] = claim }
     }
 
     /// Asks `link`'s peer for its records from this node's last record on.
@@ -58,24 +75,39 @@ extension NodeDaemon {
         guard catchup == nil, link.isReady else { return }
         let from = driver.journal.records.last?.round ?? 0
         if link.send(.catchupRequest(fromRound: from), log: log) {
-            catchup = CatchupTransfer(peer: link.peer, started: .now)
+            catchup = CatchupTransfer(peer: link.peer, activity: .now)
         }
     }
 
-    /// After the last round: compare the final record with each peer once, so a node
-    /// that closed the last round with fewer deltas adopts the winning record.
+    /// After the last round: compare journals with each ready peer (every 2 s at most,
+    /// least recently asked first) while their heads differ, or while the peer may
+    /// still close a round we lack (its claim is ahead of our last record, for two
+    /// deadlines after we finished). So a node that closed a last round with fewer
+    /// deltas, or failed it, adopts the winning record. Peers that keep running rounds
+    /// settle this through their deltas instead.
     func finishRounds() {
         guard catchup == nil else { return }
-        for link in links.values where link.isReady && !finalSync.contains(link.peer) {
-            finalSync.insert(link.peer)
-            log.debug("final journal comparison", ["peer": link.peer.short])
-            return requestCatchup(from: link)
+        let now = ContinuousClock.now
+        let finished = roundsFinishedAt ?? now
+        roundsFinishedAt = finished
+        let head = driver.journal.headHash, lastRecord = driver.journal.records.last?.round ?? 0
+        let grace = finished + options.deadline * 2 + .seconds(5)
+        let due = links.values.filter { link in
+            guard link.isReady else { return false }
+            let differs = peerHeads[link.peer] != head
+            let mayAdvance = (claims[link.peer]?.round ?? 0) > lastRecord && now < grace
+            return (differs || mayAdvance) && (finalAsked[link.peer].map { now - $0 >= .seconds(2) } ?? true)
         }
+        guard let link = due.min(by: { (finalAsked[$0.peer] ?? finished - .seconds(3600)) < (finalAsked[$1.peer] ?? finished - .seconds(3600)) })
+        else { return }
+        finalAsked[link.peer] = now
+        log.debug("final journal comparison", ["peer": link.peer.short])
+        requestCatchup(from: link)
     }
 
     /// Abandons a catch-up that took too long.
     func checkCatchup() {
-        guard let transfer = catchup, ContinuousClock.now - transfer.started > options.catchupTimeout else { return }
+        guard let transfer = catchup, ContinuousClock.now - transfer.activity > options.catchupTimeout else { return }
         log.warning("catch-up timed out", ["peer": transfer.peer.short])
         catchup = nil
     }
@@ -85,12 +117,11 @@ extension NodeDaemon {
     func serveCatchup(from: Int, on link: PeerLink) {
         let records = driver.journal.records
         var selected = records.filter { $0.round >= from }
-        if selected.isEmpty, let last = records.last { selected = [last] }
-        guard let last = selected.last else { return log.debug("catch-up asked, but the journal is empty", ["peer": link.peer.short]) }
+        if selected.isEmpty, let last = records.last { selected = [last] }  // the response always ends with our head
         let checkpoint = driver.model.filtered(prefixes: [ParameterScope.sharedPrefix])
         let bytes: [UInt8], hash: SHA256Digest
         do {
-            bytes = try checkpoint.safetensorsWriter(metadata: ["format": "cotrain-checkpoint/1", "round": String(last.round)]).bytes()
+            bytes = try checkpoint.safetensorsWriter(metadata: ["format": "cotrain-checkpoint/1", "round": String(driver.round)]).bytes()
             hash = try SHA256.hash(bytes)
         } catch {
             return log.error("cannot serialise the checkpoint", ["reason": "\(error)"])
@@ -112,13 +143,14 @@ extension NodeDaemon {
         do {
             var records: [RoundRecord] = []
             for (index, line) in response.records.enumerated() { records.append(try RoundRecord(line: line, number: index + 1)) }
+            peerHeads[link.peer] = records.last?.recordHash ?? RoundRecord.genesis
             let plan = try CatchupPlan.plan(local: driver.journal.records, remote: records)
             switch plan {
             case .upToDate:
-                catchup = nil
+                settleCatchup(link.peer)
                 return log.debug("catch-up: the peer has nothing new", ["peer": link.peer.short])
             case let .keepLocal(round):
-                catchup = nil
+                settleCatchup(link.peer)
                 return log.info("journals forked; this node's record wins the fork rule", ["peer": link.peer.short, "round": String(round)])
             case .extend, .replace:
                 break
@@ -143,6 +175,7 @@ extension NodeDaemon {
             try assembly.add(offset: chunk.offset, chunk.bytes)
             guard assembly.isComplete else {
                 catchup?.assembly = assembly
+                catchup?.activity = .now
                 return
             }
             catchup = nil

@@ -39,7 +39,8 @@ extension NodeDaemon {
         guard !stopping, let peer = connection.peerID, let peerHello = connection.peerHello, connection.isOpen else { return }
         switch registry.standing(of: peer) {
         case .approved:
-            if let existing = links[peer], existing.connection !== connection, existing.connection.isOpen {
+            if links[peer]?.connection === connection { return }  // already this peer's link
+            if let existing = links[peer], existing.connection.isOpen {
                 // One connection per pair: the one dialled by the lower node id wins, on both sides.
                 let winner = min(nodeID, peer)
                 func dialler(_ c: Connection) -> NodeID { c.role == .dialler ? nodeID : peer }
@@ -52,7 +53,7 @@ extension NodeDaemon {
             let link = PeerLink(peer: peer, connection: connection, hello: peerHello)
             links[peer] = link
             dials[peer]?.delay = options.reconnectDelay.first
-            link.announced = link.send(.joinStatus(.init(status: .approved)), log: log)
+            link.send(.joinStatus(.init(status: .approved)), log: log)
             noteClaim(peer, round: peerHello.round, base: peerHello.base)
             if peerHello.schema != driver.sharedSchema.hash {
                 log.warning("peer trains another model schema; its deltas will be refused", ["peer": peer.short, "lab": peerHello.lab])
@@ -203,16 +204,21 @@ extension NodeDaemon {
             state.dialing = true
             dials[id] = state
             let dialer = dialer!, hello = hello.current, events = connectionEvents
-            Task.detached { [weak self] in
+            // A short-lived thread per dial: connect and handshake block it (never a
+            // thread of Swift's cooperative pool, which the node must not depend on).
+            let thread = Thread { [weak self] in
                 var failure: ConnectionError?
                 do throws(ConnectionError) {
-                    _ = try await dialer.dial(SocketEndpoint(endpoint), expecting: id, hello: hello, events: events)
+                    _ = try dialer.dial(SocketEndpoint(endpoint), expecting: id, hello: hello, events: events)
                 } catch {
                     failure = error
                 }
                 guard let self else { return }
                 queue.async { [failure] in self.dialFinished(id, joining: joining, failure: failure) }
             }
+            thread.name = "cotrain-dial"
+            thread.stackSize = 1 << 20
+            thread.start()
         }
     }
 

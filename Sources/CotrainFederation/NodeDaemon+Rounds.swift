@@ -8,13 +8,11 @@ extension NodeDaemon {
     /// Starts the current round if the node is idle, enough peers are ready, no peer
     /// is known to be ahead, and the last round (if any) is not done.
     func maybeStartRound() {
-        guard !stopping, case .idle = driver.phase, catchup == nil else { return }
+        guard !stopping, case .idle = driver.phase else { return }
         if let last = options.lastRound, driver.round > last { return finishRounds() }
         if let retry = trainingRetry, ContinuousClock.now < retry { return }
         guard links.values.filter(\.isReady).count >= options.minPeers else { return }
-        guard !claims.contains(where: { links[$0.key]?.isReady == true && $0.value.round > driver.round }) else {
-            return evaluateClaims()
-        }
+        guard !isBehind else { return evaluateClaims() }  // catch up (or skip failed rounds) first
         let (base, round, baseHash) = (driver.model, driver.round, driver.baseHash)
         let federated = config.embodiments.filter { e in registry.peers.contains { $0.embodiment == e } }
         let trainer = self.trainer, codec = options.codec, key = identity.key
@@ -51,12 +49,13 @@ extension NodeDaemon {
     func reopen(own: [OwnDelta], trained: ParameterSet) {
         let deadline = Date() + ConnectionStateMachine.seconds(options.deadline)
         do {
-            let outcomes = try driver.open(own: own, trained: trained, participants: approved, deadline: deadline, now: Date())
+            let participants = Set(registry.peers.map(\.nodeID))
+            let outcomes = try driver.open(own: own, trained: trained, participants: participants, deadline: deadline, now: Date())
             ownAcked = []
             ownSent = [:]
             let size = own.reduce(0) { $0 + $1.bytes.count }
             log.info("delta ready", ["round": String(driver.round), "bytes": String(size), "codec": options.codec.description,
-                                     "participants": String(approved.count + 1)])
+                                     "participants": String(participants.count + 1)])
             for (delta, outcome) in outcomes { report(outcome, for: delta, link: links[delta.sender]) }
         } catch {
             log.error("cannot open the round", ["round": String(driver.round), "reason": "\(error)"])
@@ -103,7 +102,9 @@ extension NodeDaemon {
             link.send(.deltaAck(.init(delta: offer.delta, accepted: false, reason: why)), log: log)
             return
         }
-        guard offer.size <= options.maxDeltaBytes else { return refuse("\(offer.size) bytes is over the \(options.maxDeltaBytes)-byte limit") }
+        // No delta of this model can be larger than its float32 values plus headers.
+        let cap = min(options.maxDeltaBytes, 4 * driver.model.elementCount + (1 << 20))
+        guard offer.size <= cap else { return refuse("\(offer.size) bytes is over the \(cap)-byte limit for this model") }
         guard link.incoming[offer.delta] == nil else { return }
         guard link.incoming.count < 8 else { return refuse("too many deltas in flight from this peer") }
         link.incoming[offer.delta] = (offer, ChunkAssembly(hash: offer.delta, size: offer.size))
@@ -204,6 +205,6 @@ extension NodeDaemon {
     func peerGone(_ id: NodeID) {
         if catchup?.peer == id { catchup = nil }
         if shardState.fetch?.peer == id { shardState.fetch = nil }
-        finalSync.remove(id)
+        peerHeads[id] = nil
     }
 }

@@ -50,8 +50,12 @@ public final class NodeDaemon: @unchecked Sendable {
     /// The latest round and base each peer reported (hello, delta offers).
     var claims: [NodeID: (round: Int, base: SHA256Digest)] = [:]
     var catchup: CatchupTransfer?
-    var catchupAsked: [NodeID: (round: Int, base: SHA256Digest)] = [:]
-    var finalSync: Set<NodeID> = []
+    var catchupAsked: [NodeID: ContinuousClock.Instant] = [:]
+    var catchupSettled: [NodeID: (round: Int, base: SHA256Digest)] = [:]
+    /// Each peer's journal head, as its last catch-up response showed it.
+    var peerHeads: [NodeID: SHA256Digest] = [:]
+    var finalAsked: [NodeID: ContinuousClock.Instant] = [:]
+    var roundsFinishedAt: ContinuousClock.Instant?
     var ownAcked: Set<NodeID> = []
     var ownSent: [NodeID: ContinuousClock.Instant] = [:]
     var trainingRetry: ContinuousClock.Instant?
@@ -77,7 +81,7 @@ public final class NodeDaemon: @unchecked Sendable {
         nodeID = certificate.nodeID
         registry = try PeerRegistry(home: home, lock: lock, limits: config.limits)
         store = try DaemonStateStore(home: home)
-        shards = try ShardStore(root: store.shardsDirectory)
+        shards = try ShardStore(root: store.shardsDirectory, sweep: true)
         let registry = self.registry, me = nodeID, myKey = key.publicKey
         driver = try RoundDriver(
             store: store, nodeID: nodeID, key: key, embodiments: config.embodiments, options: options, initialModel: initialModel,
@@ -177,6 +181,7 @@ public final class NodeDaemon: @unchecked Sendable {
         dialPeers()
         checkClose()
         checkCatchup()
+        evaluateClaims()
         maybeStartRound()
         tickShards()
         for link in links.values where link.isReady { link.pump(queue: queue, options: options, log: log) }

@@ -100,16 +100,7 @@ public struct NodeHome: Sendable, Equatable {
 
     /// The names of regular `*.json` files in `directory`, sorted.
     static func jsonFiles(in directory: String) throws -> [String] {
-        guard let dir = opendir(directory) else { throw SystemError("opendir", directory, code: errno) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name.hasSuffix(".json"), !name.hasPrefix(".") { names.append(name) }
-        }
-        return names.sorted()
+        try directoryEntries(directory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
     }
 }
 

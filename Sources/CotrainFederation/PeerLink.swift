@@ -29,8 +29,6 @@ final class PeerLink: @unchecked Sendable {
     let hello: WireMessage.Hello
     /// The peer told us (joinStatus approved) that it approves this node.
     var peerApproves = false
-    /// We told the peer we approve it.
-    var announced = false
     /// Deltas arriving: offer and bytes so far, by delta hash.
     var incoming: [SHA256Digest: (offer: WireMessage.DeltaOffer, assembly: ChunkAssembly)] = [:]
     /// The peer's latest shard inventory.
@@ -50,9 +48,6 @@ final class PeerLink: @unchecked Sendable {
 
     /// Both sides approve each other: deltas, shards and catch-up may flow.
     var isReady: Bool { peerApproves && connection.isOpen }
-
-    /// Whether anything is waiting to be sent.
-    var isBusy: Bool { !priority.isEmpty || !bulk.isEmpty || inFlight > 0 }
 
     /// Queues a small message; false if the connection refused it.
     @discardableResult

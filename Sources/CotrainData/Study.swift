@@ -1,0 +1,110 @@
+// The study runner: prepare the data, pretrain the shared VL base (optional), then
+// for every recipe train (resumably), evaluate on the suite and probe VL knowledge,
+// and assemble the report. Re-running the same command continues an interrupted
+// study: finished training runs are kept, evaluations are recomputed (deterministic).
+import CotrainCore
+import CotrainPolicy
+import CotrainRuntime
+import CotrainSim
+import Foundation
+
+/// What one recipe of a study gave.
+public struct StudyEntry: Sendable {
+    /// The recipe as trained (steps scaled, seed applied).
+    public var recipe: Recipe
+    /// Training: steps, time, losses (times cover every session of the run).
+    public var training: TrainingResult
+    /// The suite's results, and the VL probe score.
+    public var evaluation: EvaluationReport
+    public var probe: ProbeResult
+}
+
+/// Runs studies (`cotrain study`).
+public enum Study {
+    /// Runs `plan`. `log` gets one line per milestone; `progress` gets the training
+    /// status of the run named first. A stop request ends the study with an error
+    /// after writing the current run's checkpoint.
+    public static func run(
+        _ plan: StudyPlan, stop: StopRequest = StopRequest(), log: (String) -> Void = { _ in },
+        progress: (String, TrainerStatus) -> Void = { _, _ in }
+    ) throws -> StudyReport {
+        try plan.validate()
+        try plan.suite.validate()
+        let started = ProgressMeter(total: 1, unit: "study")
+        let cpuStart = processCPUSeconds()
+        let out = plan.outputDirectory
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        var stores = (episodes: plan.episodeStores, vl: plan.vlStores)
+        if stores.episodes.isEmpty && stores.vl.isEmpty {
+            let built = try plan.builtInData.build(in: "\(out)/data", progress: log)
+            stores = ([built.episodes], [built.vl])
+        }
+        let data = try TrainingData.load(ownEmbodiment: plan.ownEmbodiment, episodeStores: stores.episodes, vlStores: stores.vl)
+        log("data: \(data.episodeCount(.robot)) own-robot, \(data.episodeCount(.crossEmbodiment)) cross-embodiment, "
+            + "\(data.episodeCount(.humanVideo)) human-video episodes; \(data.vlSamples.count) VL samples, \(data.probeSamples.count) probe samples")
+
+        var base: (path: String, probe: ProbeResult)?
+        if let recipe = plan.baseRecipe {
+            let result = try train(recipe, data: data, directory: "\(out)/base", initFrom: nil, plan: plan, stop: stop, progress: progress)
+            let model = try CheckpointPolicyProvider(path: result.checkpointPath, name: recipe.name).model
+            let probe = try VLProbe.run(model: model, samples: data.probeSamples)
+            log("vl-base: \(result.step) steps in \(ProgressMeter.duration(result.wallSeconds)); VL probe \(percent(probe.accuracy))")
+            base = (result.checkpointPath, probe)
+        }
+        var entries: [StudyEntry] = []
+        for recipe in plan.trainedRecipes {
+            let dir = "\(out)/runs/\(recipe.name)"
+            let result = try train(recipe, data: data, directory: dir, initFrom: base?.path, plan: plan, stop: stop, progress: progress)
+            log("\(recipe.name): trained \(result.step) steps in \(ProgressMeter.duration(result.wallSeconds)) "
+                + "(CPU \(ProgressMeter.duration(result.cpuSeconds))); evaluating on \(plan.suite.name)")
+            let provider = try CheckpointPolicyProvider(path: result.checkpointPath, name: recipe.name)
+            var robot = SimRobot(plan.ownEmbodiment)
+            var person = UnattendedOperator()
+            let report = try EvaluationHarness.run(
+                suite: plan.suite, robot: &robot, robotName: "sim", provider: provider, operator: &person,
+                options: EvaluationOptions(episodes: plan.episodes), stop: stop)
+            if let stopped = report.stoppedEarly { throw TrainerError.stopped("evaluating \(recipe.name): \(stopped)") }
+            try report.write(to: "\(dir)/eval.json")
+            let probe = try VLProbe.run(model: provider.model, samples: data.probeSamples)
+            log("\(recipe.name): \(report.episodeCount) episodes, success \(percent(report.overall.rate)); VL probe \(percent(probe.accuracy))")
+            entries.append(StudyEntry(recipe: recipe, training: result, evaluation: report, probe: probe))
+        }
+        let report = StudyReport(
+            suite: plan.suite.name, entries: entries, baseProbe: base?.probe, baseSteps: plan.baseSteps,
+            stepScale: plan.stepScale, wallSeconds: started.elapsed, cpuSeconds: processCPUSeconds() - cpuStart)
+        try write(report, to: out)
+        return report
+    }
+
+    /// Trains (or resumes, or finds finished) one run of the study.
+    static func train(
+        _ recipe: Recipe, data: TrainingData, directory: String, initFrom: String?, plan: StudyPlan, stop: StopRequest,
+        progress: (String, TrainerStatus) -> Void
+    ) throws -> TrainingResult {
+        var options = TrainerOptions(outputDirectory: directory)
+        options.resume = true
+        options.threads = plan.threads
+        options.initialCheckpoint = initFrom
+        let result = try Trainer(recipe: recipe, data: data, options: options).run(stop: stop) { progress(recipe.name, $0) }
+        if result.interrupted { throw TrainerError.stopped("training \(recipe.name) at step \(result.step)") }
+        return result
+    }
+
+    /// Writes `study.json` and `study.md` into `directory` (atomically).
+    static func write(_ report: StudyReport, to directory: String) throws {
+        for (name, bytes) in [("study.json", report.json.prettyBytes), ("study.md", Array(report.markdown.utf8))] {
+            let path = "\(directory)/\(name)"
+            do { try AtomicFile.write(bytes, to: path) } catch { throw TrainerError.output(path: path, reason: "\(error)") }
+        }
+    }
+
+    /// "85%".
+    static func percent(_ x: Double) -> String { ProgressMeter.decimal(x * 100, digits: 0) + "%" }
+}
+
+extension EvaluationReport {
+    /// Success over every counted episode of every cell.
+    public var overall: Proportion {
+        Proportion(successes: cells.map(\.success.successes).reduce(0, +), trials: cells.map(\.success.trials).reduce(0, +))
+    }
+}
