@@ -130,8 +130,10 @@ enum PeersCommand {
             approves you) and sends it a join request over TLS, checking that it
             presents the node id you were given. Get HOST:PORT and the full ID from the
             other lab (their `cotrain id`), and check the ID by phone.
-            NOTE: the TLS transport is not built yet: the request is recorded, not sent,
-            and the command exits 1 saying so.
+            When this node is running (`cotrain serve`), the request goes out at once
+            over TLS and the other node's answer (pending, approved, …) is printed.
+            When it is not running, the request is recorded, the command exits 1
+            saying it was not sent yet, and the node sends it when it starts.
 
             Options:
               --id ID       the other node's full id (grouped form or 64 hex digits)
