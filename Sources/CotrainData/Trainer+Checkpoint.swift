@@ -63,7 +63,7 @@ extension Trainer {
         guard let initFrom else {
             let tokenizer = try Tokenizer.build(from: corpus(data))
             let model = try PolicyModel(config: adapter.config, tokenizer: tokenizer, normalization: adapter.normalization, seed: recipe.seed)
-            try model.apply([imagePositions(model.config)])
+            try initialiseVision(model, images: sampleImages(recipe: recipe, data: data))
             return model
         }
         let base: LoadedCheckpoint
@@ -71,38 +71,15 @@ extension Trainer {
             throw TrainerError.badCheckpoint(path: initFrom, reason: error.description)
         }
         let model = try PolicyModel(config: adapter.config, tokenizer: base.model.tokenizer, normalization: adapter.normalization, seed: recipe.seed)
+        // Every tensor both models have is copied (shared trunk and heads, and the
+        // embodiments they share); a shape that differs means other model sizes.
         let names = Set(model.parameters.map(\.name))
-        let copied = base.model.tensors().filter { t in
-            t.name.hasPrefix("shared.") || (names.contains(t.name) && model.parameter(t.name)?.shape.dims == t.shape)
+        let copied = base.model.tensors().filter { names.contains($0.name) }
+        guard copied.contains(where: { $0.name.hasPrefix("shared.trunk.") }) else {
+            throw TrainerError.incompatibleInit(path: initFrom, reason: "it shares no trunk parameter with this recipe's model")
         }
         do { try model.apply(copied) } catch { throw TrainerError.incompatibleInit(path: initFrom, reason: error.description) }
         return model
-    }
-
-    /// Image-patch positions started as a fixed 2-D sine–cosine pattern (as MAE and
-    /// most ViTs do) instead of noise: half the width encodes the patch row, half the
-    /// column, at geometrically spaced frequencies, so neighbouring patches start alike
-    /// and a location is linearly readable from the first step. They stay trainable.
-    /// Measured on the built-in pick/place data it is what lets a small policy find
-    /// 2–3-pixel objects within a 10-minute run (see docs/study.md).
-    static func imagePositions(_ config: PolicyConfig) -> NamedTensor {
-        let side = config.imageSize / config.patchSize, c = config.width, quarter = max(1, c / 4)
-        var values = [Float](repeating: 0, count: side * side * c)
-        for row in 0..<side {
-            for column in 0..<side {
-                let base = (row * side + column) * c
-                for k in 0..<quarter {
-                    let omega = 1 / pow(10_000, Double(k) / Double(quarter))
-                    for (axis, position) in [(0, Double(row)), (1, Double(column))] {
-                        let offset = base + axis * 2 * quarter + k
-                        guard offset + quarter < base + c else { continue }
-                        values[offset] = Float(sin(position * omega))
-                        values[offset + quarter] = Float(cos(position * omega))
-                    }
-                }
-            }
-        }
-        return NamedTensor(name: "shared.image.positions", shape: [side * side, c], values: values)
     }
 
     /// Every text the policy may read or write: instructions and annotations of all
