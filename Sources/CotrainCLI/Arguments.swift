@@ -11,15 +11,29 @@ struct UsageError: CotrainError {
     }
 }
 
+/// Thrown by ``Arguments/finish()`` under `--check-args`: every argument was read and
+/// validated, and the command stops before doing any work (exit status 0).
+struct ArgumentsChecked: Error {}
+
 /// The arguments left for one command, consumed by name as the command reads them;
 /// `finish()` rejects anything the command did not ask for.
+///
+/// Every command reads and validates all its arguments, then calls `finish()`, then
+/// works. That is what makes the hidden global `--check-args` flag safe: `finish()`
+/// ends the command there (see `docs/cli.md`).
 struct Arguments {
     private(set) var items: [String]
     let command: String
+    /// Set by the hidden global `--check-args`: `finish()` stops the command.
+    let checkOnly: Bool
+    /// The options the command's help documents, for "did you mean" hints.
+    let knownOptions: [String]
 
-    init(_ items: [String], command: String) {
+    init(_ items: [String], command: String, checkOnly: Bool = false, knownOptions: [String] = []) {
         self.items = items
         self.command = command
+        self.checkOnly = checkOnly
+        self.knownOptions = knownOptions
     }
 
     /// True if `--name` is present (all occurrences are consumed).
@@ -53,6 +67,27 @@ struct Arguments {
         return value
     }
 
+    /// Every value of a repeatable `--name VALUE` / `--name=VALUE` option, in order.
+    mutating func repeated(_ name: String) throws -> [String] {
+        var values: [String] = [], rest: [String] = []
+        var index = 0
+        while index < items.count {
+            let item = items[index]
+            if item == name {
+                guard index + 1 < items.count, !items[index + 1].hasPrefix("--") else {
+                    throw UsageError(message: "\(name) needs a value", command: command)
+                }
+                values.append(items[index + 1])
+                index += 2
+            } else {
+                if item.hasPrefix(name + "=") { values.append(String(item.dropFirst(name.count + 1))) } else { rest.append(item) }
+                index += 1
+            }
+        }
+        items = rest
+        return values
+    }
+
     /// An integer option within `range`, or `defaultValue` when absent.
     mutating func int(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = try option(name) else { return defaultValue }
@@ -74,25 +109,79 @@ struct Arguments {
         return value
     }
 
-    /// Throws for any argument the command did not consume.
+    /// Throws for any argument the command did not consume; under `--check-args`,
+    /// then throws ``ArgumentsChecked`` so the command stops before doing any work.
     func finish() throws {
         if let first = items.first {
-            let kind = first.hasPrefix("-") ? "unknown option" : "unexpected argument"
-            throw UsageError(message: "\(kind) '\(first)'", command: command)
+            guard first.hasPrefix("-") else { throw UsageError(message: "unexpected argument '\(first)'", command: command) }
+            let name = String(first.prefix { $0 != "=" })
+            let hint = Self.closest(to: name, in: knownOptions).map { "; did you mean \($0)?" } ?? ""
+            throw UsageError(message: "unknown option '\(name)'\(hint)", command: command)
         }
+        if checkOnly { throw ArgumentsChecked() }
+    }
+
+    /// An error for a leftover option that the help does not document but that is
+    /// close to one it does (a likely typo), or nil.
+    func misspelledOption() -> UsageError? {
+        for item in items where item.hasPrefix("--") {
+            let name = String(item.prefix { $0 != "=" })
+            guard !knownOptions.contains(name), !GlobalOptions.flags.contains(name),
+                  let guess = Self.closest(to: name, in: knownOptions) else { continue }
+            return UsageError(message: "unknown option '\(name)'; did you mean \(guess)?", command: command)
+        }
+        return nil
+    }
+
+    /// The candidate nearest to `word` (edit distance at most 2, or a unique prefix
+    /// match), for "did you mean" hints.
+    static func closest(to word: String, in candidates: [String]) -> String? {
+        let scored = candidates.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= min(2, max(1, word.count / 3)) }
+        if let best = scored.min(by: { $0.1 < $1.1 }) { return best.0 }
+        let prefixed = candidates.filter { $0.hasPrefix(word) || word.hasPrefix($0) && $0.count > 3 }
+        return prefixed.count == 1 ? prefixed[0] : nil
+    }
+
+    /// Levenshtein distance between two short strings.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }
 
-/// Flags every command accepts (documented in `cotrain --help`).
+/// Flags every command accepts, with the same meaning everywhere (documented in
+/// `cotrain --help` and docs/cli.md).
 struct GlobalOptions: Sendable {
-    /// Machine-readable output: one JSON object on stdout.
+    /// Machine-readable output: the result as one JSON document on stdout; no progress
+    /// or narrative on stderr (errors still go there).
     var json = false
-    /// Only errors and the final result.
+    /// Only errors and the final result: no progress, hints or narrative.
     var quiet = false
-    /// Debug-level log lines.
+    /// More detail: one line per episode in `eval`, debug log lines in `serve`, …
     var verbose = false
 
-    static func take(from args: inout Arguments) -> GlobalOptions {
-        GlobalOptions(json: args.flag("--json"), quiet: args.flag("--quiet"), verbose: args.flag("--verbose"))
+    /// The global flags; they may also come before the command's name.
+    static let flags: Set<String> = ["--json", "--quiet", "--verbose"]
+
+    static func take(from args: inout Arguments) throws -> GlobalOptions {
+        let options = GlobalOptions(json: args.flag("--json"), quiet: args.flag("--quiet"), verbose: args.flag("--verbose"))
+        if options.quiet && options.verbose {
+            throw UsageError(message: "--quiet and --verbose exclude each other; give one", command: args.command)
+        }
+        return options
     }
+
+    /// How long jobs show their progress on stderr: not at all with --quiet or --json,
+    /// else redrawn in place on a terminal and as plain lines every few seconds otherwise.
+    var progressStyle: ProgressReporter.Style { .automatic(quiet: quiet || json) }
 }

@@ -13,6 +13,10 @@ enum AuditCommand {
             DIR/state/audit.log records every join request and every decision (who,
             when, why) as hash-chained JSON lines. Reading it needs no lock: these
             commands work while the node runs.
+
+            Examples:
+              cotrain audit verify --home ./lab-a-node
+              cotrain audit show --last 20 --home ./lab-a-node
             """,
         subcommands: [verify, show])
 

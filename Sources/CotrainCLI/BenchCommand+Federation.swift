@@ -20,7 +20,8 @@ extension BenchCommand {
               16 × 10M in ≤ 0.5 s;
             - the TLS 1.3 transport on loopback: MB of 1 MiB chunks through the real
               connection code (target ≥ 1 GB/s) and the mean time of a full dial
-              (connect, handshake with both certificates, hellos);
+              (connect, handshake with both certificates, hellos); reference in the same
+              run: `openssl speed -evp aes-256-gcm` (the negotiated cipher, one core);
             - N peer connections held at once by one listener (target 64).
             MB = 10^6 bytes. Build in release mode first.
 
@@ -51,6 +52,10 @@ extension BenchCommand {
             let tls = try TLSBenchmark.run(chunks: tlsMB, chunkBytes: 1 << 20, handshakes: handshakes)
             progress("\(connectionCount) simultaneous peer connections")
             let links = try PeerLinkBenchmark.concurrentConnections(count: connectionCount)
+            // Reference in the same run: the cipher TLS 1.3 negotiates between two OpenSSL
+            // ends (TLS_AES_256_GCM_SHA384), alone on one core — the ceiling of one stream.
+            progress("reference: openssl speed -evp aes-256-gcm")
+            let aesReference = CoreBenchmark.opensslSpeed(evp: "aes-256-gcm", bytes: 1 << 20)
 
             let int8 = codecs.codecs.first { $0.codec.hasPrefix("int8") }
             let size = parameters % 1_000_000 == 0 ? "\(parameters / 1_000_000)M" : "\(parameters)"
@@ -61,6 +66,7 @@ extension BenchCommand {
                 members += [
                     ("int8_size_ratio_target", .double(4)), ("int8_rel_error_target", .double(0.01)),
                     ("tls_MBps", .double((tls.throughputMBps * 10).rounded() / 10)), ("tls_MBps_target", .double(1000)),
+                    ("tls_reference_aes256gcm_one_core_MBps", aesReference.map { .double(($0 * 10).rounded() / 10) } ?? .null),
                     ("handshake_ms", .double((tls.handshakeMillis * 100).rounded() / 100)),
                     ("fedavg_target_s", .double(0.5)),
                     ("connections_requested", .int(Int64(links.requested))), ("connections_open", .int(Int64(links.open))),
@@ -78,6 +84,9 @@ extension BenchCommand {
             }
             table.add("FedAvg \(deltas) × \(size)", format(fedavg, 3) + " s", "≤ 0.5 s", verdict(fedavg <= 0.5))
             table.add("TLS 1.3 throughput", format(tls.throughputMBps, 0) + " MB/s", "≥ 1000 MB/s", verdict(tls.throughputMBps >= 1000))
+            if let aesReference {
+                table.add("  reference: AES-256-GCM, one core", format(aesReference, 0) + " MB/s", "", "openssl speed")
+            }
             table.add("dial + handshake + hellos", format(tls.handshakeMillis, 2) + " ms", "", "")
             table.add("simultaneous peer connections", "\(links.open) of \(links.requested) (\(format(links.seconds, 2)) s)",
                       "64", verdict(links.open >= min(64, links.requested)))

@@ -13,6 +13,10 @@ enum BenchCommand {
             Prints figures beside reference figures measured in the same run, so a
             number can be judged on the machine it came from. Build in release mode
             first (`swift build -c release`); debug builds are many times slower.
+
+            Examples:
+              cotrain bench core
+              cotrain bench train --threads 2 --json
             """,
         subcommands: [core, sim, train, federation])
 

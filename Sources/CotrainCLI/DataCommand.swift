@@ -15,8 +15,15 @@ enum DataCommand {
             Robot episodes live in an episode store (one safetensors file per episode,
             index.json, stats.json); vision-language data in a shard store (WebDataset
             tars named by SHA-256, manifest.json). See docs/data.md and docs/recipes.md.
+            Writing commands take the store's lock (one writer at a time; exit 3 when
+            another process holds it).
+
+            Examples:
+              cotrain data collect --store lab/episodes --embodiment ur5e --tasks pick,place --count 200 --seed 1
+              cotrain data vl-generate --out lab/vl --count 4000 --seed 1
+              cotrain data info --store lab/episodes
             """,
-        subcommands: [collect, info, verify, stats, vlGenerate, vlImport, recipe])
+        subcommands: [collect, vlGenerate, vlImport, verify, info, stats, recipe])
 
     static let collect = Command(
         name: "collect", summary: "record scripted-expert episodes in the simulator into a store",
@@ -52,14 +59,15 @@ enum DataCommand {
             plan.heldOutColours = try values(&args, "--held-out-colours") ?? []
             plan.source = try args.option("--source") ?? plan.source
             plan.imageSize = try args.int("--image-size", default: 64, range: 8...512)
+            guard plan.count >= 0 else { throw UsageError(message: "--count N is required", command: "data collect") }
+            try plan.validate()
             try args.finish()
-            guard plan.count >= 0 else { throw UsageError(message: "--count is required", command: "data collect") }
             let lock = try lockStore(store)
             var episodes = try EpisodeStore.openOrCreate(at: store)
-            let meter = ProgressMeter(total: plan.count, unit: "episodes")
-            let progress = ProgressPrinter(quiet: options.quiet || options.json)
-            try EpisodeCollector.collect(plan, into: &episodes) { progress.update("collect \(plan.embodiment.rawValue): " + meter.line(done: $0)) }
-            progress.finish("collect \(plan.embodiment.rawValue): " + meter.line(done: plan.count))
+            let progress = ProgressReporter("collect \(plan.embodiment.rawValue)", total: plan.count, unit: "episodes", style: options.progressStyle)
+            defer { progress.endLine() }  // an error or Ctrl-C leaves the last status readable
+            try EpisodeCollector.collect(plan, into: &episodes) { progress.update(done: $0) }
+            progress.finish(done: plan.count)
             _ = consume lock
             if options.json {
                 print(JSONValue.object([("store", .string(store)), ("episodes", .int(Int64(episodes.index.entries.count)))]).canonicalString)
@@ -103,6 +111,10 @@ enum DataCommand {
             the manifest's size, hash and sample count (corrupted blobs go to quarantine/).
             --rebuild-index rebuilds index.json from the episode files (unreadable ones are
             moved to quarantine/) and recomputes the statistics. Exits 1 on any problem.
+
+            Examples:
+              cotrain data verify --store lab/episodes
+              cotrain data verify --store lab/vl --json
             """,
         run: { args, options in
             let root = try required(&args, "--store")
@@ -116,11 +128,16 @@ enum DataCommand {
                 let (store, quarantined) = try EpisodeStore.rebuildIndex(at: root)
                 try DataStatistics.compute(store: store).write(to: store.statsPath)
                 problems = store.verify().problems.map(\.description)
-                for q in quarantined { print("quarantined: \(q.description)") }
+                if !options.json { for q in quarantined { print("quarantined: \(q.description)") } }
             } else {
                 problems = try EpisodeStore.open(at: root).verify().problems.map(\.description)
             }
             _ = consume lock
+            if options.json {
+                print(JSONValue.object([("store", .string(root)), ("ok", .bool(problems.isEmpty)),
+                                        ("problems", .array(problems.map { .string($0) }))]).canonicalString)
+                return problems.isEmpty ? ExitCode.ok : ExitCode.failure
+            }
             for p in problems { printError(p) }
             print(problems.isEmpty ? "\(root): ok" : "\(root): \(problems.count) problem\(problems.count == 1 ? "" : "s")")
             return problems.isEmpty ? ExitCode.ok : ExitCode.failure
@@ -170,16 +187,23 @@ enum DataCommand {
             plan.imageSize = try args.int("--image-size", default: 64, range: 8...512)
             plan.split.colours = try values(&args, "--colours") ?? plan.split.colours
             plan.split.robotColours = try values(&args, "--robot-colours") ?? plan.split.robotColours
+            guard plan.count >= 0 else { throw UsageError(message: "--count N is required", command: "data vl-generate") }
+            try plan.validate()
             try args.finish()
-            guard plan.count >= 0 else { throw UsageError(message: "--count is required", command: "data vl-generate") }
             let lock = try lockStore(out)
             var store = try VLShardStore.openOrCreate(at: out)
-            let meter = ProgressMeter(total: plan.count + plan.probeCount, unit: "samples")
-            let progress = ProgressPrinter(quiet: options.quiet || options.json)
-            let shards = try VLCorpusGenerator.generate(plan, into: &store) { progress.update("vl-generate: " + meter.line(done: $0)) }
-            progress.finish("vl-generate: " + meter.line(done: plan.count + plan.probeCount))
+            let total = plan.count + plan.probeCount
+            let progress = ProgressReporter("vl-generate", total: total, unit: "samples", style: options.progressStyle)
+            defer { progress.endLine() }  // an error or Ctrl-C leaves the last status readable
+            let shards = try VLCorpusGenerator.generate(plan, into: &store) { progress.update(done: $0) }
+            progress.finish(done: total)
             _ = consume lock
-            print("\(out): \(shards.count) shards; held out of robot data: \(plan.split.heldOutConcepts.joined(separator: ", "))")
+            if options.json {
+                print(JSONValue.object([("store", .string(out)), ("shards", .int(Int64(shards.count))), ("samples", .int(Int64(total))),
+                                        ("held_out", .array(plan.split.heldOutConcepts.map { .string($0) }))]).canonicalString)
+            } else {
+                print("\(out): \(shards.count) shards; held out of robot data: \(plan.split.heldOutConcepts.joined(separator: ", "))")
+            }
             return ExitCode.ok
         })
 
@@ -205,12 +229,18 @@ enum DataCommand {
             try args.finish()
             let lock = try lockStore(root)
             var store = try VLShardStore.openOrCreate(at: root)
-            let progress = ProgressPrinter(quiet: options.quiet || options.json)
-            let shards = try VLImporter.run(plan, into: &store) { progress.update("vl-import: \($0) samples") }
+            let progress = ProgressReporter("vl-import", total: nil, unit: "samples", style: options.progressStyle)
+            defer { progress.endLine() }  // an error or Ctrl-C leaves the last status readable
+            let shards = try VLImporter.run(plan, into: &store) { progress.update(done: $0) }
             let samples = shards.reduce(0) { $0 + $1.samples }
-            progress.finish("vl-import: \(samples) samples")
+            progress.finish(done: samples)
             _ = consume lock
-            print("\(root): imported \(samples) samples into \(shards.count) shards (source \(plan.source), licence \(plan.licence))")
+            if options.json {
+                print(JSONValue.object([("store", .string(root)), ("shards", .int(Int64(shards.count))), ("samples", .int(Int64(samples))),
+                                        ("source", .string(plan.source)), ("licence", .string(plan.licence))]).canonicalString)
+            } else {
+                print("\(root): imported \(samples) samples into \(shards.count) shards (source \(plan.source), licence \(plan.licence))")
+            }
             return ExitCode.ok
         })
 
@@ -234,6 +264,18 @@ enum DataCommand {
             if !stores.isEmpty || !vl.isEmpty {
                 let data = try TrainingData.load(ownEmbodiment: own, episodeStores: stores, vlStores: vl, verify: false)
                 do { try recipe.validate(against: data.available) } catch let error as RecipeError { throw RecipeError.inFile(file, error) }
+            }
+            if options.json {
+                print(JSONValue.object([
+                    ("recipe", .string(recipe.name)), ("ok", .bool(true)), ("hash", .string(recipe.hash)),
+                    ("total_steps", .int(Int64(recipe.totalSteps))),
+                    ("phases", .array(recipe.phases.map { p in
+                        .object([("name", .string(p.name)), ("steps", .int(Int64(p.steps))), ("batch_size", .int(Int64(p.batchSize))),
+                                 ("learning_rate", .double(p.learningRate)),
+                                 ("mixture", .object(p.probabilities.map { ($0.source.rawValue, .double($0.probability)) }))])
+                    })),
+                ]).canonicalString)
+                return ExitCode.ok
             }
             print("\(recipe.name): ok, \(recipe.totalSteps) steps in \(recipe.phases.count) phase(s), hash \(recipe.hash)")
             for p in recipe.phases {
@@ -280,26 +322,5 @@ enum DataCommand {
         guard let text = try args.option("--seed") else { return 0 }
         guard let value = UInt64(text) else { throw UsageError(message: "--seed must be an integer in 0...2^64−1", command: args.command) }
         return value
-    }
-}
-
-/// Progress on stderr: redrawn in place on a terminal (at most 5 times a second),
-/// otherwise one line every 10 seconds.
-final class ProgressPrinter {
-    private let quiet: Bool
-    private let terminal = Console.isTerminal()
-    private var last = ContinuousClock.now - .seconds(60)
-
-    init(quiet: Bool) { self.quiet = quiet }
-
-    func update(_ line: String) {
-        guard !quiet, ContinuousClock.now - last >= (terminal ? .milliseconds(200) : .seconds(10)) else { return }
-        last = .now
-        Console.error(terminal ? "\r\u{1B}[K" + line : line + "\n")
-    }
-
-    func finish(_ line: String) {
-        guard !quiet else { return }
-        Console.error(terminal ? "\r\u{1B}[K" + line + "\n" : line + "\n")
     }
 }

@@ -3,6 +3,7 @@ import CotrainData
 import CotrainRuntime
 import CotrainSim
 import Foundation
+import Synchronization
 
 /// `cotrain eval`: run an evaluation suite in the simulator or on the arm bridge.
 enum EvalCommand {
@@ -37,6 +38,11 @@ enum EvalCommand {
               --paced             hold the rate in the simulator too (bridges always do)
               --yes               do not ask before each real episode
               --json              print the results JSON instead of tables
+              --verbose           also print one line per episode (seed, success, steps)
+
+            Progress goes to stderr, e.g.
+              eval: 37/180 episodes (20%)  12.1 episodes/s  ETA 12 s  pick/nominal 8/10 ok
+            redrawn in place on a terminal, a line every 5 s otherwise (--quiet: none).
 
             Examples:
               cotrain eval --policy expert --suite quick
@@ -68,21 +74,29 @@ enum EvalCommand {
                 return k
             }
             let paced = args.flag("--paced"), yes = args.flag("--yes")
-            try args.finish()
             guard robotKind == "sim" || robotKind == "bridge" else { throw UsageError(message: "--robot must be sim or bridge", command: "eval") }
             guard robotKind == "sim" || bridge != nil else { throw UsageError(message: "--robot bridge needs --bridge HOST:PORT", command: "eval") }
-            let suite = suiteName.hasSuffix(".json") ? try EvaluationSuite.load(path: suiteName) : try EvaluationSuite.named(suiteName)
+            let named = suiteName.hasSuffix(".json") ? nil : try EvaluationSuite.named(suiteName)
+            try args.finish()
+            let suite = try named ?? EvaluationSuite.load(path: suiteName)
             if let gif { try FileManager.default.createDirectory(atPath: gif, withIntermediateDirectories: true) }
 
             StopRequest.installInterruptHandler()
             let stop = StopRequest(followsInterrupt: true)
-            let quiet = options.quiet || options.json
-            var settings = EvaluationOptions(
+            let confirm = robotKind == "bridge" && !yes
+            let baseSettings = EvaluationOptions(
                 episodes: episodes, loop: ControlLoopOptions(rate: rate, executeSteps: execute, paced: paced || robotKind == "bridge"),
-                confirmEpisodes: robotKind == "bridge" && !yes, gifDirectory: gif, gifEpisodes: gifEpisodes)
-            if !quiet { settings.progress = { Console.error("eval: \($0)\n") } }
+                confirmEpisodes: confirm, gifDirectory: gif, gifEpisodes: gifEpisodes)
+            // Operator prompts share stderr with the progress: no in-place redraw then.
+            var style = options.progressStyle
+            if confirm && style == .terminal { style = .lines }
 
-            func evaluate(_ name: String) throws -> EvaluationReport {
+            func evaluate(_ name: String, isBaseline: Bool = false) throws -> EvaluationReport {
+                let label = baselineName == nil ? "eval" : isBaseline ? "eval \(name) (baseline)" : "eval \(name)"
+                let view = EvaluationProgressView(label, style: style, verbose: options.verbose)
+                defer { view.end() }
+                var settings = baseSettings
+                settings.progress = { view.show($0) }
                 if robotKind == "sim" {
                     var robot = SimRobot(embodiment ?? .ur5e)
                     var person = UnattendedOperator()
@@ -103,7 +117,7 @@ enum EvalCommand {
             let report = try evaluate(policyName)
             let baseline = try baselineName.map { name -> EvaluationReport in
                 if let stopped = report.stoppedEarly { throw RuntimeError.invalidSuite("baseline not run: \(stopped)") }
-                return try evaluate(name)
+                return try evaluate(name, isBaseline: true)
             }
             if let out { try report.write(to: out) }
             EvalOutput.print(report, baseline: baseline, json: options.json, quiet: options.quiet)
@@ -125,6 +139,33 @@ enum EvalCommand {
             }
             return try body(try CheckpointPolicyProvider(path: name))
         }
+    }
+}
+
+/// Shows an evaluation's progress on stderr through a ``ProgressReporter``:
+/// "eval: 37/180 episodes (20%)  12.1 episodes/s  ETA 12 s  pick/nominal 8/10 ok";
+/// with --verbose also one line per episode above it.
+final class EvaluationProgressView: Sendable {
+    let reporter: ProgressReporter
+    let verbose: Bool
+    private let last = Mutex<EvaluationProgress?>(nil)
+
+    init(_ label: String, style: ProgressReporter.Style, verbose: Bool) {
+        reporter = ProgressReporter(label, style: style)
+        self.verbose = verbose
+    }
+
+    /// One finished episode: a redraw (throttled), and the final line at the last one.
+    func show(_ progress: EvaluationProgress) {
+        last.withLock { $0 = progress }
+        if verbose { reporter.note("\(reporter.label): " + progress.episodeLine) }
+        if progress.done >= progress.total { reporter.finish(progress.line) } else { reporter.update(progress.line) }
+    }
+
+    /// Ends the status line of a run that stopped before its last episode.
+    func end() {
+        guard let progress = last.withLock({ $0 }), progress.done < progress.total else { return }
+        reporter.finish(progress.line)
     }
 }
 

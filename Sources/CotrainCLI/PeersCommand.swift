@@ -15,8 +15,13 @@ enum PeersCommand {
             when it does not (on the files, holding the node lock). IDs may be given in
             the grouped form, as 64 hex digits, or as the first characters of the
             grouped form (at least 4) when they match exactly one node.
+
+            Examples:
+              cotrain peers pending --home ./lab-a-node
+              cotrain peers approve MFRG-GZDF --reason "MoU signed 2026-11-20" --home ./lab-a-node
+              cotrain peers list --home ./lab-a-node --json
             """,
-        subcommands: [pending, approve, reject, revoke, unrevoke, list, join])
+        subcommands: [join, pending, approve, reject, list, revoke, unrevoke])
 
     static let pending = Command(
         name: "pending", summary: "show join requests waiting for a decision",

@@ -68,10 +68,10 @@ enum ReportCommand {
             let logY = args.flag("--log-y"), linearY = args.flag("--linear-y")
             guard !(logY && linearY) else { throw UsageError(message: "--log-y and --linear-y exclude each other", command: "report") }
             sources.options.lossAxis = logY ? .log : linearY ? .linear : .automatic
-            try args.finish()
             if sources.baseline != nil && sources.evaluations.isEmpty {
                 throw UsageError(message: "--baseline-eval needs at least one --eval to compare", command: "report")
             }
+            try args.finish()
             let report = try sources.load()
             try report.write(to: out)
             if options.json {
@@ -81,27 +81,4 @@ enum ReportCommand {
             }
             return ExitCode.ok
         })
-}
-
-extension Arguments {
-    /// Every value of a repeatable `--name VALUE` / `--name=VALUE` option, in order.
-    mutating func repeated(_ name: String) throws -> [String] {
-        var values: [String] = [], rest: [String] = []
-        var index = 0
-        while index < items.count {
-            let item = items[index]
-            if item == name {
-                guard index + 1 < items.count, !items[index + 1].hasPrefix("--") else {
-                    throw UsageError(message: "\(name) needs a value", command: command)
-                }
-                values.append(items[index + 1])
-                index += 2
-            } else {
-                if item.hasPrefix(name + "=") { values.append(String(item.dropFirst(name.count + 1))) } else { rest.append(item) }
-                index += 1
-            }
-        }
-        self = Arguments(rest, command: command)
-        return values
-    }
 }

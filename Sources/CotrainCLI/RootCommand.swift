@@ -1,8 +1,8 @@
 import CotrainCore
 
-/// The top of the command tree, grouped as a lab uses it.
+/// The top of the command tree, grouped and ordered as a lab uses it (docs/cli.md).
 enum RootCommand {
-    static let command = Command(
+    static let command = Command.grouped(
         name: "cotrain",
         summary: "federated co-training node for robot-learning labs",
         help: """
@@ -10,33 +10,54 @@ enum RootCommand {
 
             Usage: cotrain COMMAND [SUBCOMMAND] [OPTIONS]
 
-            Options every command accepts:
+            Options every command accepts (before or after the command's name):
               --help, -h   show the command's help and examples
-              --json       machine-readable output (one JSON object on stdout)
+              --json       the result as one JSON document on stdout; no progress
               --quiet      only errors and the final result
-              --verbose    debug-level detail
+              --verbose    more detail (e.g. one line per episode in eval)
+
+            Node home: commands that act on a node (id, peers, audit, serve, round,
+            shards; init creates one) take --home DIR; without it, $COTRAIN_HOME, else
+            ./cotrain-node. Settings: config.json in the home < COTRAIN_* environment
+            variables < flags (docs/cli.md).
 
             Exit status: 0 ok, 1 failure (a check failed, bad input, I/O error),
-            2 usage error, 3 node home locked by another process.
+            2 usage error, 3 node home (or store) locked by another process.
+
+            Examples:
+              cotrain init ./lab-a-node --lab lab-a --embodiment ur5e
+              cotrain serve --home ./lab-a-node
+              cotrain eval --policy expert --suite quick
             """,
-        subcommands: [
-            InitCommand.command,
-            IDCommand.command,
-            PeersCommand.command,
-            ServeCommand.command,
-            RoundCommand.command,
-            ShardsCommand.command,
-            AuditCommand.command,
-            SelfCheckCommand.command,
-            BenchCommand.command,
-            TrainCommand.command,
-            StudyCommand.command,
-            EvalCommand.command,
-            ArmSimCommand.command,
-            SimCommand.command,
-            DataCommand.command,
-            ReportCommand.command,
-            VersionCommand.command,
+        groups: [
+            CommandGroup(title: "Node", commands: [
+                InitCommand.command,
+                IDCommand.command,
+                ServeCommand.command.refusingJSON("it logs JSON lines to state/node.log.jsonl in the node home"),
+            ]),
+            CommandGroup(title: "Federation", commands: [
+                PeersCommand.command,
+                AuditCommand.command,
+                RoundCommand.command,
+                ShardsCommand.command,
+            ]),
+            CommandGroup(title: "Data & training", commands: [
+                DataCommand.command,
+                TrainCommand.command,
+            ]),
+            CommandGroup(title: "Evaluation", commands: [
+                EvalCommand.command,
+                StudyCommand.command,
+                ArmSimCommand.command.refusingJSON("it is a server; its results come from `cotrain eval --robot bridge --json`"),
+                ReportCommand.command,
+            ]),
+            CommandGroup(title: "Tools", commands: [
+                BenchCommand.command,
+                SimCommand.command,
+                SelfCheckCommand.command,
+                VersionCommand.command,
+                DemoCommand.command,
+            ]),
         ])
 }
 

@@ -1,4 +1,5 @@
 import CotrainCore
+import CotrainData
 import CotrainFederation
 import Foundation
 
@@ -6,13 +7,17 @@ import Foundation
 enum RoundCommand {
     static let command = Command(
         name: "round",
-        summary: "show the node's current round, base hash and round journal",
+        summary: "show the node's rounds; export the current round's model as a policy checkpoint",
         help: """
             Usage: cotrain round COMMAND [--home DIR] [--json]
 
             Reads the node's files (works whether or not the node runs).
+
+            Examples:
+              cotrain round status --home ./lab-a-node
+              cotrain round export --home ./lab-a-node --out lab-a-round.safetensors
             """,
-        subcommands: [status])
+        subcommands: [status, export])
 
     static let status = Command(
         name: "status", summary: "current round, base hash and the journal's records",
@@ -49,4 +54,59 @@ enum RoundCommand {
             print("\n" + table.rendered)
             return ExitCode.ok
         })
+
+    static let export = Command(
+        name: "export", summary: "write the current round base as a policy checkpoint for `cotrain eval`",
+        help: """
+            Usage: cotrain round export --out FILE.safetensors [--home DIR] [--json]
+
+            For a node that trains with `cotrain serve --trainer recipe`: takes the
+            current round base (state/model/base.safetensors: the shared.* tensors and
+            the node's own robot's, as the last aggregation left them), puts it into the
+            trainer's work checkpoint (state/trainer/checkpoint.safetensors: config,
+            tokenizer, normalisation and the tensors that are never federated) and
+            writes a policy checkpoint without optimizer state (atomically). Its
+            metadata records the round and the base hash. Works whether or not the
+            node runs.
+
+            Example:
+              cotrain round export --home ./lab-a-node --out lab-a-round.safetensors
+              cotrain eval --policy lab-a-round.safetensors --embodiment ur5e --suite quick
+            """,
+        run: { args, options in
+            let home = try takeHome(&args)
+            let out = try args.option("--out") ?? { throw UsageError(message: "--out FILE.safetensors is required", command: "round export") }()
+            try args.finish()
+            try home.validate()
+            let basePath = "\(home.stateDirectory)/model/base.safetensors"
+            guard access(basePath, F_OK) == 0 else { throw RoundExportError.noBase(basePath) }
+            let status = try RoundStatus.read(home: home)
+            let base = try ParameterSet.load(path: basePath)
+            let closed = status.records.last?.round ?? 0
+            let step = try RoundTraining.export(
+                base: RecipeRoundTrainer.tensors(base), workDirectory: "\(home.stateDirectory)/trainer", to: out,
+                metadata: ["federation_round": String(closed), "federation_base_sha256": base.sharedBaseHash.hex])
+            if options.json {
+                print(JSONValue.object([
+                    ("checkpoint", .string(out)), ("round", .int(Int64(closed))), ("base_hash", .string(base.sharedBaseHash.hex)),
+                    ("local_step", .int(Int64(step))),
+                ]).canonicalString)
+            } else {
+                print("wrote \(out): the base after round \(closed) (base \(base.sharedBaseHash.hex.prefix(16))…), local training step \(step)")
+            }
+            return ExitCode.ok
+        })
+}
+
+/// Why `cotrain round export` cannot run.
+enum RoundExportError: CotrainError {
+    /// The node has no round base yet.
+    case noBase(String)
+
+    var description: String {
+        switch self {
+        case let .noBase(path):
+            return "no round base at \(path); start the node (`cotrain serve --trainer recipe ...`) so it creates one"
+        }
+    }
 }

@@ -15,6 +15,10 @@ enum ShardsCommand {
             (hash, size, samples, source, licence). A running node announces them to
             its approved peers and fetches theirs within limits.shard_disk_quota_bytes.
             Both commands work whether or not the node runs.
+
+            Examples:
+              cotrain shards publish vl-000001.tar --source "lab-a scenes v1" --licence CC-BY-4.0 --home ./lab-a-node
+              cotrain shards list --home ./lab-a-node
             """,
         subcommands: [publish, list])
 
@@ -42,17 +46,15 @@ enum ShardsCommand {
             let licence = try args.option("--licence")
             let samplesText = try args.option("--samples")
             let file = try args.requiredPositional("the shard FILE")
-            try args.finish()
             guard let source else { throw UsageError(message: "--source S is required", command: "shards publish") }
             guard let licence else { throw UsageError(message: "--licence L is required", command: "shards publish") }
-            let bytes = try readFile(file, limit: 4 << 30)
-            let samples: Int
-            if let samplesText {
-                guard let n = Int(samplesText), n >= 0 else { throw UsageError(message: "--samples must be an integer ≥ 0", command: "shards publish") }
-                samples = n
-            } else {
-                samples = try countSamples(bytes, file: file)
+            let givenSamples = try samplesText.map { text in
+                guard let n = Int(text), n >= 0 else { throw UsageError(message: "--samples must be an integer ≥ 0", command: "shards publish") }
+                return n
             }
+            try args.finish()
+            let bytes = try readFile(file, limit: 4 << 30)
+            let samples = try givenSamples ?? countSamples(bytes, file: file)
             let config = try home.loadConfig(environment: ProcessInfo.processInfo.environment)
             let (key, _) = try home.loadIdentity()
             let store = try ShardStore(root: "\(home.stateDirectory)/shards")

@@ -12,6 +12,10 @@ enum SimCommand {
             Usage: cotrain sim COMMAND [OPTIONS]
 
             Utilities to look at what the simulator produces (see docs/simulator.md).
+
+            Examples:
+              cotrain sim render --embodiment panda --task sort_by_colour --seed 3 --out scene.ppm
+              cotrain sim rollout --embodiment scara --task place --seed 4 --out place.gif
             """,
         subcommands: [render, rollout])
 
@@ -38,12 +42,18 @@ enum SimCommand {
             let out = try args.option("--out") ?? { throw UsageError(message: "--out FILE.ppm|FILE.gif is required", command: "sim render") }()
             let wrist = args.flag("--wrist")
             let (task, seed, shift) = try episodeArguments(&args)
+            guard out.hasSuffix(".ppm") || out.hasSuffix(".gif") else { throw UsageError(message: "--out must end in .ppm or .gif", command: "sim render") }
             try args.finish()
             env = SimEnvironment(embodiment: env.embodiment, config: SimConfig(imageWidth: env.config.imageWidth, imageHeight: env.config.imageHeight, wristCamera: wrist))
             let observation = env.reset(task: task, seed: seed, shifts: shift)
             let image = wrist ? observation.wristImage ?? [] : observation.image
             try write(frames: [image], width: observation.imageWidth, height: observation.imageHeight, to: out, scale: 1)
-            if !options.quiet { print("\(out): \(env.embodiment.kind.rawValue), \"\(observation.instruction)\"") }
+            if options.json {
+                print(JSONValue.object([("out", .string(out)), ("embodiment", .string(env.embodiment.kind.rawValue)),
+                                        ("instruction", .string(observation.instruction))]).canonicalString)
+            } else if !options.quiet {
+                print("\(out): \(env.embodiment.kind.rawValue), \"\(observation.instruction)\"")
+            }
             return ExitCode.ok
         })
 
@@ -63,6 +73,7 @@ enum SimCommand {
             let policyName = try args.option("--policy") ?? "expert"
             let scale = try args.int("--scale", default: 4, range: 1...16)
             let (task, seed, shift) = try episodeArguments(&args)
+            guard out.hasSuffix(".gif") else { throw UsageError(message: "--out must end in .gif", command: "sim rollout") }
             try args.finish()
             var robot = SimRobot(env.embodiment.kind, config: env.config)
             let request = EpisodeRequest(task: task, seed: seed, shift: shift)
@@ -74,7 +85,10 @@ enum SimCommand {
             }
             env = robot.environment
             try write(frames: run.frames, width: run.frameWidth, height: run.frameHeight, to: out, scale: scale)
-            if !options.quiet {
+            if options.json {
+                print(JSONValue.object([("out", .string(out)), ("instruction", .string(run.instruction)), ("success", .bool(run.success == true)),
+                                        ("steps", .int(Int64(run.steps))), ("completion", .double(Double(run.completion ?? 0)))]).canonicalString)
+            } else if !options.quiet {
                 print("\(out): \"\(run.instruction)\": \(run.success == true ? "success" : "failure") in \(run.steps) steps, completion \(format(Double(run.completion ?? 0) * 100, 0))%")
             }
             return ExitCode.ok

@@ -63,11 +63,12 @@ enum StudyCommand {
             }
             let threads = try args.int("--threads", default: Compute.availableCores, range: 1...256)
             let policies = try args.option("--policies") ?? "policies"
-            try args.finish()
             guard preset == nil || preset == "quick" else { throw UsageError(message: "--preset must be quick", command: "study") }
             guard let recipeNames = names ?? (preset == "quick" ? StudyPreset.quickRecipes : nil) else {
                 throw UsageError(message: "--recipes is required (or --preset quick)", command: "study")
             }
+            if let suiteName, !suiteName.hasSuffix(".json") { _ = try StudySuites.named(suiteName) }
+            try args.finish()
             let recipes = try recipeNames.map { name -> Recipe in
                 let path = name.hasSuffix(".json") || name.contains("/") ? name : "\(policies)/\(name).json"
                 return try Recipe.load(path: path)
@@ -83,14 +84,22 @@ enum StudyCommand {
             plan.seed = seed
             plan.threads = threads
 
-            let quiet = options.quiet || options.json
             StopRequest.installInterruptHandler()
-            let printer = ProgressPrinter(quiet: quiet)
+            // One status line (training, then evaluation, of each recipe) under the
+            // study's milestones.
+            let progress = ProgressReporter("study", style: options.progressStyle)
+            let verbose = options.verbose
+            defer { progress.endLine() }  // an error or Ctrl-C leaves the last status readable
             let report = try Study.run(plan, stop: StopRequest(followsInterrupt: true), log: { line in
-                if !quiet { printer.finish("study: " + line) }
+                progress.note("study: " + line)
             }, progress: { name, status in
-                printer.update("study: \(name) " + status.line)
+                let line = "\(name) train " + status.line
+                if status.step >= status.totalSteps { progress.finish(line) } else { progress.update(line) }
+            }, evaluationProgress: { name, p in
+                if verbose { progress.note("study: \(name) eval: " + p.episodeLine) }
+                if p.done >= p.total { progress.finish("\(name) eval " + p.line) } else { progress.update("\(name) eval " + p.line) }
             })
+            progress.endLine()
             if options.json {
                 print(report.json.canonicalString)
             } else {

@@ -51,8 +51,8 @@ enum TrainCommand {
             settings.checkpointInterval = try args.int("--checkpoint-every", default: 100, range: 1...1_000_000)
             settings.initialCheckpoint = try args.option("--init")
             let own: EmbodimentKind = try DataCommand.value(try args.option("--embodiment") ?? "ur5e", "--embodiment", args.command)
+            guard !stores.isEmpty || !vl.isEmpty else { throw UsageError(message: "give --data STORE[,…] and/or --vl DIR[,…]", command: "train") }
             try args.finish()
-            guard !stores.isEmpty || !vl.isEmpty else { throw UsageError(message: "give --data and/or --vl", command: "train") }
 
             let recipe = try Recipe.load(path: file)
             let data = try TrainingData.load(ownEmbodiment: own, episodeStores: stores, vlStores: vl)
@@ -69,13 +69,14 @@ enum TrainCommand {
                     + "\(settings.threads) threads\(resumed)\n")
             }
             StopRequest.installInterruptHandler()
-            let printer = ProgressPrinter(quiet: quiet)
+            let progress = ProgressReporter("train", style: options.progressStyle)
+            defer { progress.endLine() }  // an error or Ctrl-C leaves the last status readable
             var last: TrainerStatus?
             let result = try trainer.run(stop: StopRequest(followsInterrupt: true)) { status in
                 last = status
-                printer.update("train: " + status.line)
+                progress.update(status.line)
             }
-            if let last { printer.finish("train: " + last.line) }
+            if let last { progress.finish(last.line) }
             let json = JSONValue.object([
                 ("checkpoint", .string(result.checkpointPath)), ("step", .int(Int64(result.step))),
                 ("total_steps", .int(Int64(result.totalSteps))), ("complete", .bool(!result.interrupted)),

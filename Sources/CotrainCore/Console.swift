@@ -16,6 +16,14 @@ public enum Console {
     /// True when `fd` is a terminal (progress bars redraw; otherwise plain lines).
     public static func isTerminal(_ fd: Int32 = STDERR_FILENO) -> Bool { isatty(fd) == 1 }
 
+    /// The width in columns of the terminal on `fd`, or nil when it is not a terminal
+    /// (or does not say).
+    public static func terminalWidth(_ fd: Int32 = STDERR_FILENO) -> Int? {
+        var size = winsize()
+        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
     private static func write(_ text: String, to fd: Int32) {
         var text = text
         text.withUTF8 { buffer in

@@ -163,12 +163,16 @@ public enum CoreBenchmark {
         return max(fastest, 1e-9)
     }
 
-    /// `openssl speed -evp sha256 -bytes 16384`, in MB/s (it prints 1000s of bytes/s).
-    static func opensslSpeedSHA256() -> Double? {
+    /// `openssl speed -evp sha256 -bytes 16384`, in MB/s.
+    static func opensslSpeedSHA256() -> Double? { opensslSpeed(evp: "sha256", bytes: 16384) }
+
+    /// `openssl speed -evp ALGORITHM -bytes N -seconds 2` on one core, in MB/s (it
+    /// prints 1000s of bytes/s in the last column of the line naming the algorithm).
+    public static func opensslSpeed(evp algorithm: String, bytes: Int) -> Double? {
         guard let tool = ExternalTool.find("openssl"),
-            let text = ExternalTool.output(tool, ["speed", "-evp", "sha256", "-bytes", "16384", "-seconds", "2"])
+            let text = ExternalTool.output(tool, ["speed", "-evp", algorithm, "-bytes", String(bytes), "-seconds", "2"])
         else { return nil }
-        guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("sha256") }),
+        guard let line = text.split(separator: "\n").last(where: { $0.lowercased().hasPrefix(algorithm.lowercased()) }),
             let field = line.split(separator: " ").last, field.hasSuffix("k"),
             let kilobytes = Double(field.dropLast())
         else { return nil }

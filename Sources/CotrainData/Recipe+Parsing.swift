@@ -47,6 +47,7 @@ extension Recipe {
         var f = try JSONFields(value, path: "model")
         m.imageSize = try f.optionalInt("image_size") ?? m.imageSize
         m.patchSize = try f.optionalInt("patch_size") ?? m.patchSize
+        m.stemChannels = try f.optionalInt("stem_channels") ?? m.stemChannels
         m.width = try f.optionalInt("width") ?? m.width
         m.layers = try f.optionalInt("layers") ?? m.layers
         m.heads = try f.optionalInt("heads") ?? m.heads
@@ -125,7 +126,8 @@ extension Recipe {
             ("format", .string(Recipe.format)), ("name", .string(name)), ("description", .string(description)),
             ("question", .string(question)), ("seed", .int(Int64(bitPattern: seed))), ("sharing", .string(sharing.rawValue)),
             ("model", .object([
-                ("image_size", .int(Int64(m.imageSize))), ("patch_size", .int(Int64(m.patchSize))), ("width", .int(Int64(m.width))),
+                ("image_size", .int(Int64(m.imageSize))), ("patch_size", .int(Int64(m.patchSize))),
+                ("stem_channels", .int(Int64(m.stemChannels))), ("width", .int(Int64(m.width))),
                 ("layers", .int(Int64(m.layers))), ("heads", .int(Int64(m.heads))), ("expert_layers", .int(Int64(m.expertLayers))),
                 ("expert_width", .int(Int64(m.expertWidth))), ("chunk", .int(Int64(m.chunk))),
                 ("flow_steps", .int(Int64(m.flowSteps))), ("action_head", .string(m.actionHead)),

@@ -8,6 +8,9 @@ public struct ModelConfig: Sendable, Equatable {
     /// Square input image size and patch size (image_size % patch_size == 0).
     public var imageSize = 64
     public var patchSize = 8
+    /// Channels of the 3×3 convolutional stem before patching (0: raw-pixel patches);
+    /// see `PolicyConfig.stemChannels`.
+    public var stemChannels = 0
     /// Transformer width, depth and attention heads (width % heads == 0).
     public var width = 64
     public var layers = 2

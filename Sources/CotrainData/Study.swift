@@ -22,11 +22,13 @@ public struct StudyEntry: Sendable {
 /// Runs studies (`cotrain study`).
 public enum Study {
     /// Runs `plan`. `log` gets one line per milestone; `progress` gets the training
-    /// status of the run named first. A stop request ends the study with an error
+    /// status of the run named first; `evaluationProgress` gets each evaluation
+    /// episode of the recipe named first. A stop request ends the study with an error
     /// after writing the current run's checkpoint.
     public static func run(
         _ plan: StudyPlan, stop: StopRequest = StopRequest(), log: (String) -> Void = { _ in },
-        progress: (String, TrainerStatus) -> Void = { _, _ in }
+        progress: (String, TrainerStatus) -> Void = { _, _ in },
+        evaluationProgress: (@Sendable (String, EvaluationProgress) -> Void)? = nil
     ) throws -> StudyReport {
         try plan.validate()
         try plan.suite.validate()
@@ -62,7 +64,7 @@ public enum Study {
             var person = UnattendedOperator()
             let report = try EvaluationHarness.run(
                 suite: plan.suite, robot: &robot, robotName: "sim", provider: provider, operator: &person,
-                options: EvaluationOptions(episodes: plan.episodes), stop: stop)
+                options: EvaluationOptions(episodes: plan.episodes, progress: evaluationCallback(evaluationProgress, recipe.name)), stop: stop)
             if let stopped = report.stoppedEarly { throw TrainerError.stopped("evaluating \(recipe.name): \(stopped)") }
             try report.write(to: "\(dir)/eval.json")
             let probe = try VLProbe.run(model: provider.model, samples: data.probeSamples)
@@ -74,6 +76,14 @@ public enum Study {
             stepScale: plan.stepScale, wallSeconds: started.elapsed, cpuSeconds: processCPUSeconds() - cpuStart)
         try write(report, to: out)
         return report
+    }
+
+    /// The harness callback that passes each episode's progress on with the recipe's name.
+    static func evaluationCallback(
+        _ report: (@Sendable (String, EvaluationProgress) -> Void)?, _ name: String
+    ) -> (@Sendable (EvaluationProgress) -> Void)? {
+        guard let report else { return nil }
+        return { progress in report(name, progress) }
     }
 
     /// Trains (or resumes, or finds finished) one run of the study.

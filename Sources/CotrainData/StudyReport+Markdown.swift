@@ -1,6 +1,7 @@
 // study.md: the report as a lab engineer reads it — success per condition, the
 // differences against the baseline with their verdicts, VL knowledge, training cost,
 // and one sentence per recipe and condition for its study question.
+import CotrainCore
 import CotrainRuntime
 
 extension StudyReport {

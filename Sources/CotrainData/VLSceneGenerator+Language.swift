@@ -1,6 +1,7 @@
 // The words of a synthetic VL sample: a caption, question/answer pairs (colour, shape,
-// left/right, front/behind, counting, "which object is in the bowl") and referring
-// expressions, computed from the world state so every answer is true of the image.
+// left/right, front/behind, counting, "which object is in the bowl", pointing) and
+// referring expressions, computed from the world state so every answer is true of the
+// image.
 import CotrainSim
 
 /// Caption, questions and referring expressions for one scene.
@@ -14,7 +15,10 @@ struct SceneDescription {
     static let margin: Float = 0.04
     static let numbers = ["zero", "one", "two", "three", "four", "five"]
 
-    init(world: World, split: ConceptSplit, rng: inout SimRandom) {
+    /// Pointing answers name the cell of a `pointGrid` × `pointGrid` grid over the image.
+    static let pointGrid = 16
+
+    init(world: World, split: ConceptSplit, camera: Camera, rng: inout SimRandom) {
         let objects = world.objects
         let names = objects.map { "the \($0.name)" }
         var conceptSet: Set<String> = []
@@ -67,6 +71,12 @@ struct SceneDescription {
             ask("how many \(colour.word) objects are there?", Self.numbers[min(5, objects.filter { $0.colour == colour }.count)],
                 "count", "counting")
         }
+        // Pointing (as VLMs are trained to locate what they name): "where is the red
+        // cube?" → "x 5 y 9", the grid cell of the object's centre in the image.
+        for (i, o) in objects.enumerated() {
+            guard let cell = Self.cell(of: o.position + Vec3(0, 0, o.height / 2), camera: camera) else { continue }
+            ask("where is \(names[i])?", "x \(cell.x) y \(cell.y)", "point")
+        }
         if relations.contains(.inside) {
             for b in objects.indices where objects[b].shape == .bowl {
                 ask("which object is in \(names[b])?", contents[b].map { names[$0] } ?? "nothing", "in_bowl", "relation:in")
@@ -91,6 +101,16 @@ struct SceneDescription {
             }
         }
         concepts = conceptSet.sorted()
+    }
+
+    /// The grid cell (column, row) of a world point in the camera's image, or nil when
+    /// it projects outside the image.
+    static func cell(of point: Vec3, camera: Camera) -> (x: Int, y: Int)? {
+        guard let p = camera.project(point) else { return nil }
+        let x = Int((p.x / Float(camera.width) * Float(pointGrid)).rounded(.down))
+        let y = Int((p.y / Float(camera.height) * Float(pointGrid)).rounded(.down))
+        guard (0..<pointGrid).contains(x), (0..<pointGrid).contains(y) else { return nil }
+        return (x, y)
     }
 
     /// "an orange cube", "a red cube".

@@ -34,7 +34,7 @@ public struct VLSceneGenerator: Sendable {
         settings.ambient = rng.uniform(0.3, 0.4)
         renderer.render(world: world, robot: Self.hiddenRobot, embodiment: .hand, settings: settings, into: &pixels)
         let image = RGBImage(width: imageSize, height: imageSize, pixels: pixels)
-        let text = SceneDescription(world: world, split: split, rng: &rng)
+        let text = SceneDescription(world: world, split: split, camera: settings.camera, rng: &rng)
         return VLSample(
             key: key, image: image, caption: text.caption, kind: "scene", qa: text.qa,
             referring: text.referring, concepts: text.concepts)

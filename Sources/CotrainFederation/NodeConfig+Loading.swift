@@ -8,7 +8,7 @@ extension NodeConfig {
         "listen", "advertise",
         "round.deadline_seconds", "round.quorum", "round.aggregation", "round.server_learning_rate", "round.delta_codec",
         "limits.max_pending_requests", "limits.join_requests_per_minute", "limits.shard_disk_quota_bytes",
-    ]
+    ] + trainerSettings
 
     /// The environment variable for a setting: `round.quorum` → `COTRAIN_ROUND_QUORUM`.
     public static func environmentName(of setting: String) -> String {
@@ -58,6 +58,7 @@ extension NodeConfig {
         config.limits.joinRequestsPerMinute = try limits.int("join_requests_per_minute", in: joinRateRange)
         config.limits.shardDiskQuotaBytes = Int64(try limits.int("shard_disk_quota_bytes", in: quotaRange))
         try limits.finish()
+        if let trainer = top.take(optional: "trainer") { config.trainer = try .parse(trainer, source: source) }
         try top.finish()
         try config.validate(source: source)
         return config
@@ -111,6 +112,8 @@ extension NodeConfig {
         case "limits.max_pending_requests": limits.maxPendingRequests = try int(Self.maxPendingRange)
         case "limits.join_requests_per_minute": limits.joinRequestsPerMinute = try int(Self.joinRateRange)
         case "limits.shard_disk_quota_bytes": limits.shardDiskQuotaBytes = Int64(try int(Self.quotaRange))
+        case _ where setting.hasPrefix("trainer."):
+            try trainer.apply(String(setting.dropFirst("trainer.".count)), value: value, source: source)
         default: throw ConfigError(source, field: setting, .unknownKey)
         }
     }

@@ -23,6 +23,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var round = RoundSettings()
     /// Protective limits.
     public var limits = NodeLimits()
+    /// The local trainer `cotrain serve` runs (optional `trainer` object).
+    public var trainer = TrainerSettings()
 
     /// Settings for the federated rounds.
     public struct RoundSettings: Sendable, Equatable {
@@ -106,9 +108,10 @@ public struct NodeConfig: Sendable, Equatable {
         }
     }
 
-    /// The config as a JSON value (what `config.json` holds).
+    /// The config as a JSON value (what `config.json` holds); `trainer` only when it
+    /// is not the default.
     public var json: JSONValue {
-        .object([
+        var members: [(String, JSONValue)] = [
             ("format", .int(Int64(Self.formatVersion))),
             ("lab", .string(lab)),
             ("embodiments", .array(embodiments.map { .string($0) })),
@@ -126,7 +129,9 @@ public struct NodeConfig: Sendable, Equatable {
                 ("join_requests_per_minute", .int(Int64(limits.joinRequestsPerMinute))),
                 ("shard_disk_quota_bytes", .int(limits.shardDiskQuotaBytes)),
             ])),
-        ])
+        ]
+        if trainer != TrainerSettings() { members.append(("trainer", trainer.json)) }
+        return .object(members)
     }
 
     /// Writes the config to `path` atomically, pretty and canonical (keys sorted).

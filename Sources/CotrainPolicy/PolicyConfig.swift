@@ -40,6 +40,13 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     public var imageSize = 64
     /// Patch side in pixels (`(imageSize / patchSize)²` image tokens).
     public var patchSize = 8
+    /// Convolutional stem: a 3×3 convolution (stride 1, zero padding) with this many
+    /// output channels and a GELU before the image is cut into patches; nil: patches of
+    /// raw pixels. A linear map of raw 8×8 patches must learn "a red blob" separately at
+    /// each of the 64 places in a patch; the stem's shared 3×3 filters see it anywhere,
+    /// which is what lets the policy find 2–3-pixel objects from a few hundred scenes.
+    /// The stem's channels also give one keypoint token (see `imageTokens`).
+    public var stemChannels: Int?
     /// Model width of the trunk and the action expert.
     public var width = 128
     /// Attention heads (width must divide evenly).
@@ -77,10 +84,15 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         self.embodiments = embodiments.sorted { $0.name < $1.name }
     }
 
-    /// Image tokens per sample.
-    public var imageTokens: Int { (imageSize / patchSize) * (imageSize / patchSize) }
-    /// Floats per flattened patch.
-    public var patchFeatures: Int { patchSize * patchSize * 3 }
+    /// Patch tokens per image.
+    public var patchTokens: Int { (imageSize / patchSize) * (imageSize / patchSize) }
+    /// Image tokens per sample: the patches, and with a stem one more token holding the
+    /// stem channels' spatial soft-argmax keypoints (where each channel fires).
+    public var imageTokens: Int { patchTokens + (stemChannels == nil ? 0 : 1) }
+    /// Floats per flattened patch (pixels, or stem channels, per patch position).
+    public var patchFeatures: Int { patchSize * patchSize * (stemChannels ?? 3) }
+    /// Inputs of one stem filter: a 3×3 neighbourhood of RGB values.
+    public static let stemInputs = 27
     /// Trunk sequence length: image tokens, one proprioception token, text tokens.
     public var sequenceLength: Int { imageTokens + 1 + textTokens }
     /// Index of the proprioception token.
@@ -97,6 +109,7 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
             if !ok { throw .invalidConfig(why) }
         }
         try check(patchSize > 0 && imageSize > 0 && imageSize % patchSize == 0, "imageSize \(imageSize) must be a multiple of patchSize \(patchSize)")
+        try check(stemChannels.map { (1...64).contains($0) } ?? true, "stemChannels \(stemChannels ?? 0) must be in 1...64 (or absent)")
         try check(width > 0 && heads > 0 && width % heads == 0 && width % 2 == 0, "width \(width) must be even and divisible by heads \(heads)")
         try check(expertWidth > 0 && expertWidth % heads == 0 && expertWidth % 2 == 0, "expertWidth \(expertWidth) must be even and divisible by heads \(heads)")
         try check(layers >= 1 && expertLayers >= 1 && mlpRatio >= 1, "layers, expertLayers and mlpRatio must be ≥ 1")

@@ -20,7 +20,9 @@ struct EncodedPrefix {
     let textLength: Int
     /// Tokens in the trunk: image, proprioception, `textLength` text.
     let sequenceLength: Int
-    /// `(B, imageTokens, patchFeatures)` pixels in [−1, 1].
+    /// `(B, imageTokens, patchFeatures)` pixels in [−1, 1]; with a stem, the
+    /// `(B, imageTokens·patchSize², 27)` 3×3×3 neighbourhoods of every pixel, patch by
+    /// patch (see `PolicyModel.fillNeighbourhoods`).
     let patches: Tensor
     /// `B·textLength` ids.
     let tokens: IndexTensor
@@ -41,17 +43,23 @@ extension PolicyModel {
         let (b, cfg) = (items.count, config)
         let tt = trim ? Swift.min(cfg.textTokens, ((items.map(\.text.used).max() ?? 1) + 3) / 4 * 4) : cfg.textTokens
         let (ti, t, c) = (cfg.imageTokens, cfg.imageTokens + 1 + tt, cfg.width)
-        let patches = tape.constant(Shape(b, ti, cfg.patchFeatures))
+        let patches = cfg.stemChannels == nil
+            ? tape.constant(Shape(b, ti, cfg.patchFeatures))
+            : tape.constant(Shape(b, cfg.patchTokens * cfg.patchSize * cfg.patchSize, PolicyConfig.stemInputs))
+        let perSample = patches.count / b
         let keyMask = tape.constant(Shape(b, t))
         keyMask.fill(0)
         let tokens = indexBuffer(slot + ".tokens", count: b * tt)
         let side = cfg.imageSize, grid = side / cfg.patchSize, p = cfg.patchSize
         for (s, item) in items.enumerated() {
-            let base = patches.data + s * ti * cfg.patchFeatures
+            let base = patches.data + s * perSample
             if let image = item.image {
                 guard image.count == side * side * 3 else {
                     throw .invalidInput("sample \(s): image has \(image.count) bytes, expected \(side)×\(side)×3 = \(side * side * 3)")
                 }
+                if cfg.stemChannels != nil {
+                    Self.fillNeighbourhoods(image, side: side, patch: p, into: base)
+                } else {
                 image.withUnsafeBufferPointer { px in
                     var o = 0
                     for py in 0..<grid { for pxi in 0..<grid { for dy in 0..<p { for dx in 0..<p { for ch in 0..<3 {
@@ -59,9 +67,10 @@ extension PolicyModel {
                         o += 1
                     } } } } }
                 }
+                }
                 for j in 0..<ti { keyMask[s * t + j] = 1 }
             } else {
-                base.update(repeating: 0, count: ti * cfg.patchFeatures)
+                base.update(repeating: 0, count: perSample)
             }
             if item.proprio != nil { keyMask[s * t + cfg.proprioToken] = 1 }
             for j in 0..<tt { tokens[s * tt + j] = item.text.ids[j] }
@@ -125,7 +134,18 @@ extension PolicyModel {
     /// The trunk over the encoded prefix → final-normed features `(B, T, C)`.
     func trunkForward(_ tape: Tape, _ x: EncodedPrefix, flops: inout FlopCount) -> Tensor {
         let (b, c) = (x.batch, config.width)
-        var img = linear(tape, x.patches, patch, &flops)
+        var img: Tensor
+        if let stem {
+            // 3×3 convolution as a linear map of neighbourhoods; the rows of one patch are
+            // consecutive, so the reshape lays each patch's pixels × channels out as its
+            // feature vector.
+            let features = tape.gelu(linear(tape, x.patches, stem, &flops))
+            img = linear(tape, tape.reshape(features, Shape(b, config.patchTokens, config.patchFeatures)), patch, &flops)
+            let points = tape.spatialSoftmax(features, coordinates: keypointCoordinates!, beta: keypointBeta!.tensor)
+            img = tape.concatTokens(img, linear(tape, points, keypoints!, &flops))
+        } else {
+            img = linear(tape, x.patches, patch, &flops)
+        }
         img = tape.broadcastAdd(img, imagePositions.tensor, repeats: b)
         var prop: Tensor?
         for (layers, state, mask) in x.states {
@@ -155,6 +175,29 @@ extension PolicyModel {
             h = tape.add(h, linear(tape, up, block.out, &flops))
         }
         return layerNorm(tape, h, trunkNorm)
+    }
+
+    /// Writes the 3×3×3 neighbourhood (zero outside the image; pixels as x/127.5 − 1) of
+    /// every pixel, patch by patch, row by row within a patch: `(side/patch)²·patch²`
+    /// rows of 27 floats in `(dy, dx, channel)` order.
+    static func fillNeighbourhoods(_ image: [UInt8], side: Int, patch p: Int, into out: UnsafeMutablePointer<Float>) {
+        let grid = side / p
+        image.withUnsafeBufferPointer { px in
+            var o = 0
+            for py in 0..<grid { for pxi in 0..<grid { for dy in 0..<p { for dx in 0..<p {
+                let (y, x) = (py * p + dy, pxi * p + dx)
+                for ky in -1...1 { for kx in -1...1 {
+                    let (yy, xx) = (y + ky, x + kx)
+                    if yy < 0 || yy >= side || xx < 0 || xx >= side {
+                        out[o] = 0; out[o + 1] = 0; out[o + 2] = 0
+                    } else {
+                        let i = (yy * side + xx) * 3
+                        out[o] = Float(px[i]) / 127.5 - 1; out[o + 1] = Float(px[i + 1]) / 127.5 - 1; out[o + 2] = Float(px[i + 2]) / 127.5 - 1
+                    }
+                    o += 3
+                } }
+            } } } }
+        }
     }
 
     /// `x·Wᵀ + b`, counting its multiply-adds.

@@ -55,6 +55,13 @@ public final class PolicyModel {
     public let parameters: [Parameter]
 
     let patch: LinearLayer, imagePositions: Parameter
+    /// The convolutional stem (`config.stemChannels`), as a linear map of 3×3×3 pixel
+    /// neighbourhoods.
+    let stem: LinearLayer?
+    /// Keypoint token: the stem channels' soft-argmax coordinates → width, the channels'
+    /// inverse temperatures, and the `(pixels, 2)` coordinates of the stem's rows.
+    let keypoints: LinearLayer?, keypointBeta: Parameter?
+    let keypointCoordinates: Tensor?
     let textEmbedding: Parameter, textPositions: Parameter, textHead: LinearLayer
     let trunk: [TrunkBlock], trunkNorm: NormLayer
     let time1: LinearLayer, time2: LinearLayer, actionPositions: Parameter
@@ -141,7 +148,30 @@ public final class PolicyModel {
                 discrete: config.discreteBins > 0 ? b.linear(n + "discrete", spec.actionDimension * config.discreteBins, c) : nil)
         }
         embodiments = layers
+        // Created last, so models without a stem draw exactly the values they always did.
+        // He initialisation: the GELU that follows needs unit-scale inputs to be non-linear.
+        stem = config.stemChannels.map { b.linear("shared.image.stem", $0, PolicyConfig.stemInputs, std: (2 / Float(PolicyConfig.stemInputs)).squareRoot()) }
+        keypoints = config.stemChannels.map { b.linear("shared.image.keypoints", c, 2 * $0) }
+        // β = 40: a channel only 0.2 stronger on a 9-pixel object than on the table puts
+        // most of the softmax mass of a 64×64 image on the object (at β = 10 most channels
+        // stayed spread over the whole image after 2000 steps).
+        keypointBeta = config.stemChannels.map { b.make("shared.image.keypoint_beta", Shape($0), std: nil, fill: 40, group: Parameter.noDecay) }
+        keypointCoordinates = config.stemChannels == nil ? nil : Self.stemCoordinates(config)
         parameters = b.parameters
+    }
+
+    /// Image coordinates in [−1, 1] (x right, y down, pixel centres) of the stem's rows,
+    /// which run patch by patch (see `fillNeighbourhoods`).
+    static func stemCoordinates(_ config: PolicyConfig) -> Tensor {
+        let (side, p) = (config.imageSize, config.patchSize)
+        let grid = side / p
+        var values: [Float] = []
+        values.reserveCapacity(2 * side * side)
+        for py in 0..<grid { for px in 0..<grid { for dy in 0..<p { for dx in 0..<p {
+            values.append((Float(px * p + dx) + 0.5) / Float(side) * 2 - 1)
+            values.append((Float(py * p + dy) + 0.5) / Float(side) * 2 - 1)
+        } } } }
+        return Tensor(shape: Shape(side * side, 2), values: values)
     }
 
     /// The parameter called `name`, if any.

@@ -22,17 +22,51 @@ public struct EvaluationOptions: Sendable {
     public var gifScale: Int
     /// Safety limits; nil derives them from the robot's capabilities.
     public var limits: SafetyLimits?
-    /// Called with one line per finished episode.
-    public var progress: (@Sendable (String) -> Void)?
+    /// Called after every finished (or skipped) episode.
+    public var progress: (@Sendable (EvaluationProgress) -> Void)?
 
     public init(
         episodes: Int? = nil, loop: ControlLoopOptions = ControlLoopOptions(), confirmEpisodes: Bool = false,
         gifDirectory: String? = nil, gifEpisodes: Int = 1, gifScale: Int = 4, limits: SafetyLimits? = nil,
-        progress: (@Sendable (String) -> Void)? = nil
+        progress: (@Sendable (EvaluationProgress) -> Void)? = nil
     ) {
         self.episodes = episodes; self.loop = loop; self.confirmEpisodes = confirmEpisodes
         self.gifDirectory = gifDirectory; self.gifEpisodes = gifEpisodes; self.gifScale = gifScale
         self.limits = limits; self.progress = progress
+    }
+}
+
+/// Where an evaluation stands after one episode: what `cotrain eval` shows as
+/// "eval: 37/180 episodes (20%)  12.1 episodes/s  ETA 12 s  pick/nominal 8/10 ok".
+public struct EvaluationProgress: Sendable {
+    /// Episodes finished (or skipped) so far, and in the whole run.
+    public var done: Int
+    public var total: Int
+    /// The episode just finished.
+    public var task: String
+    public var condition: String
+    public var seed: UInt64
+    public var success: Bool
+    public var steps: Int
+    public var skipped: Bool
+    /// Successes and counted (not skipped) episodes so far in this episode's cell.
+    public var cellSuccesses: Int
+    public var cellEpisodes: Int
+    /// Seconds since the evaluation started.
+    public var elapsed: Double
+
+    /// "37/180 episodes (20%)  12.1 episodes/s  ETA 12 s  pick/nominal 8/10 ok".
+    public var line: String {
+        ProgressMeter(total: total, unit: "episodes").line(done: done, elapsed: elapsed) + "  " + cellSummary
+    }
+
+    /// "pick/nominal 8/10 ok": the current cell's tally.
+    public var cellSummary: String { "\(task)/\(condition) \(cellSuccesses)/\(cellEpisodes) ok" }
+
+    /// "episode 37/180 pick/nominal seed 12: success in 43 steps": one line per episode.
+    public var episodeLine: String {
+        let outcome = skipped ? "skipped by the operator" : "\(success ? "success" : "failure") in \(steps) steps"
+        return "episode \(done)/\(total) \(task)/\(condition) seed \(seed): \(outcome)"
     }
 }
 
@@ -72,6 +106,10 @@ public enum EvaluationHarness {
                     case .go: break
                     case .skip:
                         result.episodes.append(EpisodeResult(seed: seed, success: false, completion: 0, steps: 0, scoredBy: .skipped, instruction: ""))
+                        options.progress?(EvaluationProgress(
+                            done: index, total: total, task: cell.task, condition: cell.condition, seed: seed, success: false, steps: 0,
+                            skipped: true, cellSuccesses: result.success.successes, cellEpisodes: result.success.trials,
+                            elapsed: monotonicSeconds() - started))
                         continue
                     case .abort:
                         report.stoppedEarly = RuntimeError.operatorAborted.description
@@ -104,7 +142,10 @@ public enum EvaluationHarness {
                 if loop.options.recordFrames, let dir = options.gifDirectory {
                     try writeGIF(episode, to: "\(dir)/\(provider.name)-\(cell.task)-\(cell.condition)-seed\(seed).gif", scale: options.gifScale)
                 }
-                options.progress?("\(index)/\(total) \(cell.task)/\(cell.condition) seed \(seed): \(outcome.success ? "success" : "failure") in \(outcome.steps) steps")
+                options.progress?(EvaluationProgress(
+                    done: index, total: total, task: cell.task, condition: cell.condition, seed: seed, success: outcome.success,
+                    steps: outcome.steps, skipped: false, cellSuccesses: result.success.successes,
+                    cellEpisodes: result.success.trials, elapsed: monotonicSeconds() - started))
             }
         }
         report.timing = TimingReport(targetPeriod: recorder.targetPeriod, errors: recorder.errors, policySeconds: recorder.policySeconds)

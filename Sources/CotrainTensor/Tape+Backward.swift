@@ -41,6 +41,13 @@ extension Tape {
         case let .softmax(x, out):
             guard let dout = outGrad(out), let dx = addGrad(x) else { return }
             softmaxBackward(dx, dout, out.data, n: x.shape.rows, v: x.shape.last, threads: threads)
+        case let .spatialSoftmax(x, coordinates, beta, out, probs):
+            guard let dout = outGrad(out) else { return }
+            let (b, k) = (x.shape[0], x.shape.last)
+            let n = x.count / b / k
+            spatialSoftmaxBackward(
+                dx: addGrad(x), dbeta: addGrad(beta), dout, out.data, probs: probs.data, x.data,
+                coords: coordinates.data, beta: beta.data, b: b, n: n, k: k, threads: threads)
         case let .attention(rec):
             guard let dout = outGrad(rec.out) else { return }
             // Fused qkv: one gradient buffer, three column offsets; zeroed once.

@@ -102,6 +102,19 @@ extension Tape {
         return out
     }
 
+    /// Spatial soft-argmax of `x (B,N,K)` (K channels at N positions): per sample and
+    /// channel, the softmax over positions of `beta[k]·x` and the expected coordinates
+    /// under it, from `coordinates (N,2)` → `(B,1,2K)` as (x̄₁, ȳ₁, x̄₂, ȳ₂, …).
+    public func spatialSoftmax(_ x: Tensor, coordinates: Tensor, beta: Tensor) -> Tensor {
+        let (b, n, k) = (x.shape[0], x.shape.count / x.shape[0] / x.shape.last, x.shape.last)
+        precondition(coordinates.count == 2 * n && beta.count == k, "spatialSoftmax: \(x.shape) with \(coordinates.shape) coordinates and \(beta.count) temperatures")
+        let out = make(Shape(b, 1, 2 * k), requiresGrad: needsGrad(x, beta))
+        let probs = make(Shape(b, k, n))
+        spatialSoftmaxForward(out.data, probs: probs.data, x.data, coords: coordinates.data, beta: beta.data, b: b, n: n, k: k, threads: threads)
+        if out.requiresGrad { record(.spatialSoftmax(x, coordinates: coordinates, beta: beta, out: out, probs: probs)) }
+        return out
+    }
+
     /// Rows of `table (V,C)` picked by `indices (N)` → `(N,C)`; pass `shape` to get e.g.
     /// `(B,T,C)`. `indices` must stay unchanged until `backward` has run.
     public func embedding(_ table: Tensor, indices: IndexTensor, shape: Shape? = nil) -> Tensor {

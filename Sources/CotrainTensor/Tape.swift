@@ -16,6 +16,7 @@ enum TapeEntry {
     case layerNorm(Tensor, gamma: Tensor, beta: Tensor, out: Tensor, stats: Tensor)
     case rmsNorm(Tensor, weight: Tensor, out: Tensor, rstd: Tensor)
     case softmax(Tensor, out: Tensor)
+    case spatialSoftmax(Tensor, coordinates: Tensor, beta: Tensor, out: Tensor, probs: Tensor)
     case attention(AttentionRecord)
     case embedding(table: Tensor, indices: IndexTensor, out: Tensor)
     case concat(Tensor, Tensor, out: Tensor)

@@ -51,6 +51,24 @@ import Testing
         GradCheck.check([x], eps: 1e-3) { $0.softmax(x) }
     }
 
+    @Test func spatialSoftmax() {
+        let (b, n, k) = (2, 13, 3)
+        let x = r(Shape(b, n, k), 18, -1, 1), beta = r(Shape(k), 19, 0.5, 3)
+        let coordinates = r(Shape(n, 2), 23, -1, 1)
+        GradCheck.check([x, beta], eps: 1e-3) { $0.spatialSoftmax(x, coordinates: coordinates, beta: beta) }
+    }
+
+    @Test("spatial soft-argmax finds a peak and averages ties")
+    func spatialSoftmaxValues() {
+        // Channel 0 fires at position 2 only; channel 1 is flat (mean of all coordinates).
+        let coordinates = Tensor(shape: Shape(4, 2), values: [-1, -1, 1, -1, -1, 1, 1, 1])
+        let x = Tensor(shape: Shape(1, 4, 2), values: [0, 0, 0, 0, 50, 0, 0, 0])
+        let beta = Tensor(shape: Shape(2), values: [1, 1])
+        let out = Tape(threads: 1).spatialSoftmax(x, coordinates: coordinates, beta: beta).values
+        #expect(abs(out[0] - -1) < 1e-4 && abs(out[1] - 1) < 1e-4)
+        #expect(abs(out[2]) < 1e-6 && abs(out[3]) < 1e-6)
+    }
+
     @Test("attention: plain, causal, key mask, additive masks, cross-attention",
           arguments: ["none", "causal", "keyMask", "additive", "batchAdditive", "cross"])
     func attention(_ kind: String) {
