@@ -45,6 +45,25 @@ import Testing
         #expect(light.optimizer == nil && light.recipeHash == nil)
     }
 
+    @Test("a model with a convolutional stem saves and loads bit-exactly and acts the same")
+    func stemRoundTrip() throws {
+        let model = Fixture.model(Fixture.config(stem: 4))
+        #expect(model.config.imageTokens == model.config.patchTokens + 1)
+        #expect(model.parameter("shared.image.stem.weight")?.shape.dims == [4, 27])
+        #expect(model.parameter("shared.image.keypoints.weight")?.shape.dims == [16, 8])
+        #expect(model.parameter("shared.image.positions")?.shape.dims == [5, 16])
+        let trainer = try Self.trainer(model)
+        for batch in Self.batches().prefix(2) { _ = try trainer.step(batch, learningRate: 1e-3) }
+        var rng = Xoshiro256(seed: 11)
+        let observation = PolicyObservation(image: Fixture.image(&rng), proprio: [0.1, 0.2, 0.3], instruction: "pick up the cube", embodiment: "arm_a")
+        try Self.withTemporaryPath("stem.safetensors") { path in
+            try PolicyCheckpoint.save(model, step: 2, to: path)
+            let loaded = try PolicyCheckpoint.load(path: path, expecting: model.config)
+            #expect(loaded.model.parameters.map(\.tensor.values) == model.parameters.map(\.tensor.values))
+            #expect(try loaded.model.act(observation, seed: 3) == (try model.act(observation, seed: 3)))
+        }
+    }
+
     @Test("resuming from a checkpoint with optimizer state continues bit-identically")
     func resume() throws {
         let batches = Self.batches()

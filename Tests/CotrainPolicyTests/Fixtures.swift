@@ -13,7 +13,8 @@ enum Fixture {
 
     /// 16×16 images (4 patches of 8×8), width 16, one trunk and one expert layer.
     static func config(
-        head: ActionHead = .flowMatching, bins: Int = 0, width: Int = 16, layers: Int = 1, expertLayers: Int = 1
+        head: ActionHead = .flowMatching, bins: Int = 0, width: Int = 16, layers: Int = 1, expertLayers: Int = 1,
+        stem: Int? = nil
     ) -> PolicyConfig {
         var c = PolicyConfig(embodiments: [armA, armB])
         (c.imageSize, c.patchSize, c.width, c.heads, c.layers, c.expertLayers) = (16, 8, width, 2, layers, expertLayers)
@@ -21,6 +22,7 @@ enum Fixture {
         (c.textTokens, c.chunkLength, c.executeSteps, c.flowSteps) = (10, 4, 2, 4)
         c.actionHead = head
         c.discreteBins = bins
+        c.stemChannels = stem
         return c
     }
 

@@ -83,6 +83,11 @@ import Testing
         try Self.check(Fixture.model(Fixture.config(bins: 8)), batch, weights: LossWeights(tokens: 1))
     }
 
+    @Test("convolutional stem and keypoint token: gradients match finite differences")
+    func stem() throws {
+        try Self.check(Fixture.model(Fixture.config(stem: 3)), Fixture.mixedBatch(), weights: LossWeights(text: 0.5, tokens: 0))
+    }
+
     @Test("all objectives at once on a mixed batch")
     func mixed() throws {
         try Self.check(Fixture.model(Fixture.config(bins: 8)), Fixture.mixedBatch(), weights: LossWeights(text: 0.5, tokens: 0.3))
