@@ -66,6 +66,45 @@ import CotrainSim
         }
     }
 
+    @Test("pointing answers name the grid cell where the object is drawn, consistent with left/right (robot frame)")
+    func pointingAnswers() {
+        var generator = VLSceneGenerator(split: ConceptSplit(), imageSize: 64)
+        var compared = 0
+        for i in 0..<40 {
+            let sample = generator.sample(key: "k\(i)", seed: UInt64(i))
+            var cells: [String: (x: Int, y: Int)] = [:]
+            for qa in sample.qa where qa.type == "point" {
+                let words = qa.answer.split(separator: " ")
+                guard words.count == 4, words[0] == "x", words[2] == "y", let x = Int(words[1]), let y = Int(words[3]) else {
+                    Issue.record("malformed pointing answer \(qa.answer)"); continue
+                }
+                #expect((0..<SceneDescription.pointGrid).contains(x) && (0..<SceneDescription.pointGrid).contains(y))
+                // "where is the red cube?" → "the red cube"
+                cells[String(qa.question.dropFirst("where is ".count).dropLast())] = (x, y)
+                // The cell (4×4 pixels at 64×64) or a neighbour is not table-coloured.
+                let table = Array(sample.image.pixels[0..<3])
+                var differs = false
+                for dy in -4...7 { for dx in -4...7 {
+                    let (px, py) = (x * 4 + dx, y * 4 + dy)
+                    guard (0..<64).contains(px), (0..<64).contains(py) else { continue }
+                    let o = (py * 64 + px) * 3
+                    if abs(Int(sample.image.pixels[o]) - Int(table[0])) + abs(Int(sample.image.pixels[o + 1]) - Int(table[1])) > 60 { differs = true }
+                } }
+                #expect(differs, "nothing drawn near cell \(x),\(y) for \(qa.question)")
+            }
+            for qa in sample.qa where qa.type == "left_right" {
+                // "is the A to the left or to the right of the B?"
+                let body = qa.question.dropFirst("is ".count).dropLast()
+                let parts = body.components(separatedBy: " to the left or to the right of ")
+                guard parts.count == 2, let a = cells[parts[0]], let b = cells[parts[1]] else { continue }
+                // Relations use the robot's frame (docs/data.md): its left is the image's right.
+                #expect(qa.answer == "left" ? a.x >= b.x : a.x <= b.x, "\(qa.question) → \(qa.answer), cells \(a) \(b)")
+                compared += 1
+            }
+        }
+        #expect(compared >= 10)
+    }
+
     @Test func manifestVerificationRefusesWrongHashSizeAndCount() throws {
         let dir = Scratch()
         var store = try generate(plan(count: 20), dir)
