@@ -8,6 +8,7 @@ ensure_system_deps
 echo "cotrain: building (release; first build takes a few minutes)" >&2
 swift build -c release --product cotrain
 bin="$(swift build -c release --show-bin-path)/cotrain"
-"$bin" --help
-echo
-"$bin" selfcheck "$@"
+"$bin" selfcheck --quiet
+# A local federation of three labs (separate processes, TLS on 127.0.0.1); arguments
+# go to `cotrain demo` (e.g. --quick, --out DIR, --fresh). See docs/demo.md.
+exec "$bin" demo "$@"

@@ -86,12 +86,12 @@ struct DemoPlan: Sendable, Equatable {
         case .standard:
             return DemoPlan(
                 preset: preset, labCount: labs, episodesPerLab: 240, vlSamples: 3072, vlShardSize: 1024, vlProbeSamples: 64,
-                localSteps: 1500, baseSteps: 600, rounds: 6, stepsPerRound: 250, batchSize: nil, evalEpisodes: 30,
+                localSteps: 1200, baseSteps: 480, rounds: 6, stepsPerRound: 200, batchSize: nil, evalEpisodes: 30,
                 threadsPerProcess: 1, roundDeadline: 600)
         case .quick:
             return DemoPlan(
                 preset: preset, labCount: labs, episodesPerLab: 120, vlSamples: 1024, vlShardSize: 512, vlProbeSamples: 32,
-                localSteps: 400, baseSteps: 160, rounds: 4, stepsPerRound: 100, batchSize: nil, evalEpisodes: 10,
+                localSteps: 300, baseSteps: 120, rounds: 4, stepsPerRound: 75, batchSize: nil, evalEpisodes: 10,
                 threadsPerProcess: 1, roundDeadline: 300)
         case .tiny:
             return DemoPlan(

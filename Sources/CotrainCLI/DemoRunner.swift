@@ -448,9 +448,12 @@ final class DemoRunner {
         guard !shards.isEmpty else { throw DemoFailure(message: "\(a.vl)/manifest.json lists no training shards", log: log(a, "data")) }
         let licence = train.first?["licence"]?.string ?? "CC0-1.0"
         let colours = held.filter { $0.hasPrefix("colour:") }.map { String($0.dropFirst(7)) }
-        let other = held.filter { !$0.hasPrefix("colour:") }.map { $0.replacingOccurrences(of: "relation:", with: "relation ") }
+        let relations = held.filter { $0.hasPrefix("relation:") }.map { String($0.dropFirst(9)) }
+        let other = held.filter { !$0.hasPrefix("colour:") && !$0.hasPrefix("relation:") }
+        var concepts = colours.isEmpty ? [] : ["colours " + colours.joined(separator: ", ")]
+        if !relations.isEmpty { concepts.append("relations " + relations.joined(separator: ", ")) }
         console.result("\(shards.count) training shards (\(shards.map(\.samples).reduce(0, +)) samples) and a probe split; only VL data shows "
-            + (["colours " + colours.joined(separator: ", ")] + other).joined(separator: "; "))
+            + (concepts + other).joined(separator: "; "))
         for shard in shards {
             try run(a, ["shards", "publish", "\(a.vl)/blobs/\(shard.hash.prefix(2))/\(shard.hash)", "--source", "lab-a-scenes",
                         "--licence", licence, "--home", a.home], log: "shards")

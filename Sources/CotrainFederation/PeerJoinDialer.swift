@@ -1,6 +1,7 @@
 // The joining side: `cotrain peers join HOST:PORT --id ID` records the intended peer
-// in DIR/state/outgoing/ and hands the request to a JoinDialer, which the TLS
-// transport implements. Until it is wired in, the dialer says so (no fake success).
+// in DIR/state/outgoing/ and hands the request to a JoinDialer. A running node sends it
+// at once over TLS (TLSJoinDialer, Dialer+Join.swift); a stopped node's admin command
+// only records it, and the node sends every recorded request when it starts.
 import CotrainCore
 import Foundation
 
@@ -74,7 +75,8 @@ public protocol JoinDialer: Sendable {
     func sendJoinRequest(_ request: OutgoingJoin) throws -> JoinReply
 }
 
-/// The dialer used until the TLS transport is wired in: it always fails, saying so.
+/// The dialer of admin commands run while the node is stopped: the request stays
+/// recorded in `state/outgoing/` and this says it was not sent yet (no fake success).
 public struct UnavailableJoinDialer: JoinDialer {
     /// A dialer that cannot dial.
     public init() {}
@@ -87,7 +89,7 @@ public struct UnavailableJoinDialer: JoinDialer {
 
 /// Why a join request was not sent.
 public enum JoinSendError: CotrainError, Equatable {
-    /// This build has no network transport to send it with.
+    /// The node is not running; the request is recorded and goes out when it starts.
     case transportUnavailable(recorded: NodeID)
     /// The target answered, but the certificate it presented is not the id asked for.
     case wrongTarget(expected: NodeID, found: NodeID)
@@ -95,8 +97,8 @@ public enum JoinSendError: CotrainError, Equatable {
     public var description: String {
         switch self {
         case .transportUnavailable(let id):
-            return "the join request to \(id.short) was recorded in state/outgoing/ but NOT sent: this build of cotrain "
-                + "has no TLS transport yet; run the command again once `cotrain serve` is available"
+            return "the join request to \(id.short) is recorded in state/outgoing/ but NOT sent yet, because this node is not "
+                + "running: start it (`cotrain serve`) and it sends the request when it starts"
         case .wrongTarget(let expected, let found):
             return "the node at that address is \(found), not \(expected); check the id with the other lab"
         }
