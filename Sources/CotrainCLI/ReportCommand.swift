@@ -68,6 +68,9 @@ enum ReportCommand {
             let logY = args.flag("--log-y"), linearY = args.flag("--linear-y")
             guard !(logY && linearY) else { throw UsageError(message: "--log-y and --linear-y exclude each other", command: "report") }
             sources.options.lossAxis = logY ? .log : linearY ? .linear : .automatic
+            if sources.evaluations.isEmpty && sources.trainingLogs.isEmpty && sources.journal == nil && sources.gifs.isEmpty {
+                throw UsageError(message: "nothing to report: give at least one of --eval, --training, --journal or --gif", command: "report")
+            }
             if sources.baseline != nil && sources.evaluations.isEmpty {
                 throw UsageError(message: "--baseline-eval needs at least one --eval to compare", command: "report")
             }

@@ -1,10 +1,16 @@
 // Reading and writing recipe JSON. Every key is checked: an unknown or misspelt key,
 // a wrong type or an out-of-range value is a RecipeError naming its location.
 import CotrainCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Recipe {
     /// Loads and validates a recipe file; errors name the file.
     public static func load(path: String) throws -> Recipe {
+        guard access(path, F_OK) == 0 else {
+            throw RecipeError.missingFile(path)
+        }
         let bytes = try readFile(path, limit: 1 << 20)
         do { return try Recipe(bytes: bytes) } catch { throw RecipeError.inFile(path, error) }
     }

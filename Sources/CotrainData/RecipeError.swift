@@ -6,6 +6,8 @@ import CotrainCore
 public indirect enum RecipeError: CotrainError, Equatable {
     /// The file is not valid JSON.
     case notJSON(String)
+    /// The recipe file does not exist.
+    case missingFile(String)
     /// A key is unknown, missing, or has the wrong type (see ``FieldProblem``).
     case field(FieldProblem)
     /// The `format` tag is not one this version reads.
@@ -35,6 +37,8 @@ public indirect enum RecipeError: CotrainError, Equatable {
         switch self {
         case let .notJSON(reason):
             return "recipe is not valid JSON: \(reason)"
+        case let .missingFile(path):
+            return "no recipe at \(path): give the path of a recipe file (e.g. policies/vl.json; the shipped ones are listed in docs/recipes.md)"
         case let .field(problem):
             return "recipe \(problem.description)"
         case let .unsupportedFormat(format):
