@@ -77,16 +77,10 @@ extension DemoRunner {
         // (c) Restart the nodes with the co-training trainer and run the rounds.
         console.note("(c) every lab restarts its node with the co-training trainer for \(plan.rounds) rounds of \(plan.stepsPerRound) steps:")
         for lab in labs {
+            // No round ran with the first `serve` (the stand-in trainer, --min-peers 99), so
+            // the restarted node starts from the recipe trainer's model (the --init file),
+            // not the stand-in model the first start stored.
             try stopNode(lab, note: "stop the node (SIGTERM): it stops cleanly")
-            // The first `serve` ran the built-in stand-in trainer, which stored its own
-            // starting model; no round ran (empty journal), so dropping it loses nothing
-            // and the --init checkpoint decides where the federation starts.
-            let model = "\(lab.home)/state/model"
-            if access("\(model)/base.safetensors", F_OK) == 0, Self.journalRecords(lab.home) == 0 {
-                console.command(lab.name, ["-r", model], program: "rm",
-                                note: "no round ran yet: drop the stand-in model the first `serve` stored, so --init sets the start")
-                try FileManager.default.removeItem(atPath: model)
-            }
         }
         for lab in labs {
             try startNode(lab, ["serve", "--home", lab.home, "--rounds", String(plan.rounds), "--deadline", String(plan.roundDeadline),

@@ -83,7 +83,16 @@ final class RoundDriver: @unchecked Sendable {
         journal = try RoundJournal.open(directory: store.home.stateDirectory)
         let last = journal.records.last
         if let loaded = try store.loadModel(journalResult: last?.resultHash) {
-            model = loaded
+            if last == nil, let initialModel,
+                loaded.schema != initialModel.schema || loaded.sharedBaseHash != initialModel.sharedBaseHash {
+                // No round has committed: the starting model this start was given (e.g.
+                // a recipe trainer's --init after a first start with the stand-in trainer)
+                // replaces the one an earlier start stored. Nothing learned is lost.
+                try store.saveInitialModel(initialModel)
+                model = initialModel
+            } else {
+                model = loaded
+            }
         } else if let initialModel, last == nil {
             try store.saveInitialModel(initialModel)
             model = initialModel
