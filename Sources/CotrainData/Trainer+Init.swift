@@ -32,53 +32,16 @@ extension Trainer {
         let scale = 2.2 / Float(features).squareRoot() / 0.02
         let w = weight.tensor.values.map { $0 * scale }
         updates.append(NamedTensor(name: weight.name, shape: weight.shape.dims, values: w))
-        let mean = config.stemChannels == nil ? meanPatch(images, config: config) : try meanStemPatch(images, model: model)
+        let stemImages = Array(images.prefix(64).filter { $0.count == config.imageSize * config.imageSize * 3 })
+        let mean = config.stemChannels == nil
+            ? meanPatch(images, config: config)
+            : model.meanStemPatch(stemImages) ?? [Float](repeating: 0, count: features)
         let bias = (0..<config.width).map { r in -(0..<features).reduce(Float(0)) { $0 + w[r * features + $1] * mean[$1] } }
         updates.append(NamedTensor(name: "shared.image.patch.bias", shape: [config.width], values: bias))
         for p in model.parameters where p.name.hasSuffix(".attn.qkv.weight") || p.name.hasSuffix(".attn.q.weight") || p.name.hasSuffix(".attn.context_kv.weight") {
             updates.append(NamedTensor(name: p.name, shape: p.shape.dims, values: p.tensor.values.map { $0 * 8 }))
         }
         try model.apply(updates)
-    }
-
-    /// The mean flattened patch of stem outputs (`(dy, dx, channel)` order) over at most
-    /// 64 of `images`: the same 3×3 convolution and GELU the model computes.
-    static func meanStemPatch(_ images: [[UInt8]], model: PolicyModel) throws -> [Float] {
-        let config = model.config
-        guard let channels = config.stemChannels, let weight = model.parameter("shared.image.stem.weight"),
-            let bias = model.parameter("shared.image.stem.bias")
-        else { throw TrainerError.policy("the model has no convolutional stem") }
-        let (side, p, k) = (config.imageSize, config.patchSize, PolicyConfig.stemInputs)
-        let w = weight.tensor.values, b = bias.tensor.values
-        var sum = [Double](repeating: 0, count: p * p * channels)
-        var count = 0
-        var window = [Float](repeating: 0, count: k)
-        for image in images.prefix(64) where image.count == side * side * 3 {
-            for y in 0..<side {
-                for x in 0..<side {
-                    var o = 0
-                    for ky in -1...1 {
-                        for kx in -1...1 {
-                            let (yy, xx) = (y + ky, x + kx)
-                            let inside = yy >= 0 && yy < side && xx >= 0 && xx < side
-                            for ch in 0..<3 {
-                                window[o] = inside ? Float(image[(yy * side + xx) * 3 + ch]) / 127.5 - 1 : 0
-                                o += 1
-                            }
-                        }
-                    }
-                    let slot = ((y % p) * p + x % p) * channels
-                    for c in 0..<channels {
-                        var v = b[c]
-                        for i in 0..<k { v += w[c * k + i] * window[i] }
-                        let u = 0.797_884_56 * (v + 0.044_715 * v * v * v)
-                        sum[slot + c] += Double(0.5 * v * (1 + tanh(u)))
-                    }
-                }
-            }
-            count += (side / p) * (side / p)
-        }
-        return sum.map { Float($0 / Double(max(count, 1))) }
     }
 
     /// The images of the first four batches the sampler draws (what training sees first).

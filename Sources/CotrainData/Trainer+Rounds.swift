@@ -61,15 +61,8 @@ extension Trainer {
         var batch = sampler.makeBatch()
         var lines: [String] = [], samples = 0, rates: [Float] = []
         for step in start..<(start + count) {
-            sampler.fill(&batch, step: step)
-            let (policyBatch, weights) = try adapter.policyBatch(batch)
-            policy.lossWeights = weights
             let lr = continuingLearningRate(at: step)
-            let report: PolicyStepReport
-            do { report = try policy.step(policyBatch, learningRate: lr) } catch { throw TrainerError.policy("step \(step): \(error.description)") }
-            guard report.losses.total.isFinite else {
-                throw TrainerError.policy("the loss became \(report.losses.total) at step \(step); lower the phase's learning_rate or raise its warmup")
-            }
+            let report = try self.step(step, batch: &batch, sampler: sampler, learningRate: lr)
             lines.append(Self.logLine(step: step, phase: sampler.recipe.phases[batch.phase].name, report: report))
             samples += batch.count
             rates.append(lr)

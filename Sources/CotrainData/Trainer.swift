@@ -58,6 +58,20 @@ public final class Trainer {
             .learningRate(at: phaseStep)
     }
 
+    /// One optimizer step of global step `step`: draws its batch into `batch`, maps it to
+    /// the policy's batch and loss weights, and steps at `learningRate`.
+    func step(_ step: Int, batch: inout TrainingBatch, sampler: MixtureSampler, learningRate: Float) throws -> PolicyStepReport {
+        sampler.fill(&batch, step: step)
+        let (policyBatch, weights) = try adapter.policyBatch(batch)
+        policy.lossWeights = weights
+        let report: PolicyStepReport
+        do { report = try policy.step(policyBatch, learningRate: learningRate) } catch { throw TrainerError.policy("step \(step): \(error.description)") }
+        guard report.losses.total.isFinite else {
+            throw TrainerError.policy("the loss became \(report.losses.total) at step \(step); lower the phase's learning_rate or raise its warmup")
+        }
+        return report
+    }
+
     /// Runs from `startStep` to the recipe's end, or until `stop` is requested (then
     /// a checkpoint is written and the result says `interrupted`). `progress` is called
     /// after every step.
@@ -72,15 +86,8 @@ public final class Trainer {
         var step = startStep
         while step < total {
             if stop.isRequested { break }
-            sampler.fill(&batch, step: step)
-            let (policyBatch, weights) = try adapter.policyBatch(batch)
-            policy.lossWeights = weights
             let lr = learningRate(at: step)
-            let report: PolicyStepReport
-            do { report = try policy.step(policyBatch, learningRate: lr) } catch { throw TrainerError.policy("step \(step): \(error.description)") }
-            guard report.losses.total.isFinite else {
-                throw TrainerError.policy("the loss became \(report.losses.total) at step \(step); lower the phase's learning_rate or raise its warmup")
-            }
+            let report = try self.step(step, batch: &batch, sampler: sampler, learningRate: lr)
             let phase = recipe.phases[batch.phase].name
             log.append(Self.logLine(step: step, phase: phase, report: report))
             samples += batch.count

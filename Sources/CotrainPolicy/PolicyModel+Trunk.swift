@@ -200,6 +200,26 @@ extension PolicyModel {
         }
     }
 
+    /// The mean patch of the stem's output (`patchFeatures` floats, `(dy, dx, channel)`
+    /// order) over `images`, computed with the model's own stem; nil without a stem or
+    /// images. Used to centre the patch embedding at initialisation.
+    public func meanStemPatch(_ images: [[UInt8]]) -> [Float]? {
+        guard let stem, !images.isEmpty else { return nil }
+        let (side, p, features) = (config.imageSize, config.patchSize, config.patchFeatures)
+        let tape = Tape(threads: 1)
+        tape.isRecording = false
+        let cols = tape.constant(Shape(images.count, config.patchTokens * p * p, PolicyConfig.stemInputs))
+        for (i, image) in images.enumerated() {
+            Self.fillNeighbourhoods(image, side: side, patch: p, into: cols.data + i * cols.count / images.count)
+        }
+        var flops = FlopCount()
+        let out = tape.gelu(linear(tape, cols, stem, &flops)).values
+        var mean = [Float](repeating: 0, count: features)
+        let patches = out.count / features
+        for k in 0..<patches { for f in 0..<features { mean[f] += out[k * features + f] } }
+        return mean.map { $0 / Float(patches) }
+    }
+
     /// `x·Wᵀ + b`, counting its multiply-adds.
     func linear(_ tape: Tape, _ x: Tensor, _ layer: LinearLayer, _ flops: inout FlopCount) -> Tensor {
         let w = layer.weight.tensor
