@@ -49,7 +49,9 @@ import Testing
     @Test func hostileDeltasAndFramesAreRefusedAndTheNodeKeepsServing() throws {
         let cluster = DaemonCluster()
         let a = try cluster.add("a", embodiment: "ur5e"), b = try cluster.add("b", embodiment: "panda")
-        try a.start { $0.lastRound = 8; $0.minPeers = 1; $0.deadline = .milliseconds(1500) }
+        // Round 1 must stay open while h sends four deltas; on a loaded CI machine 1.5 s was
+        // not always enough (the round closed without h and the valid delta came late).
+        try a.start { $0.lastRound = 8; $0.minPeers = 1; $0.deadline = .milliseconds(4000) }
 
         // The hostile node joins and is approved like any lab.
         let h = try TLSTestNode("lab-h")
@@ -57,6 +59,13 @@ import Testing
         let initial = try SyntheticModel.initial(embodiments: ["ur5e"])
         let shared = initial.filtered(prefixes: ["shared."])
         let forger = Forger(h: h, base: shared.contentHash, shared: shared.schema)
+        // Every round-1 delta is made before the round opens, so the round's deadline only
+        // has to cover sending them.
+        let valid = try forger.delta(round: 1)
+        var tampered = valid.serialized()
+        tampered[tampered.count - 80] ^= 0x01  // a bit in the compressed payload
+        let wrongShapes = try forger.delta(round: 1, schema: ParameterSchema([("shared.head.w", [8, 31]), ("shared.trunk.b", [32]), ("shared.trunk.w", [32, 32])]))
+        let bomb = try forger.bomb(round: 1, like: valid)
         let inbox = TLSInbox()
         let hello = WireMessage.Hello(nodeID: h.id, lab: h.lab, embodiment: "ur5e", schema: shared.schema.hash, round: 1, base: forger.base)
         let connection = try h.dialer().dial(SocketEndpoint(host: "127.0.0.1", port: a.port), expecting: a.id, hello: hello,
@@ -69,15 +78,10 @@ import Testing
         // a starts round 1 once h is ready; its own delta offer shows the round is open.
         #expect(inbox.next(timeout: 10) { if case .received(_, .deltaOffer(let o)) = $0, o.round == 1 { true } else { nil } } == true)
 
-        let valid = try forger.delta(round: 1)
-        var tampered = valid.serialized()
-        tampered[tampered.count - 80] ^= 0x01  // a bit in the compressed payload
         let ackTampered = try offer(tampered, signature: valid.signature, round: 1, base: forger.base, on: connection, inbox: inbox)
         #expect(ackTampered?.accepted == false && ackTampered?.reason.contains("signature") == true)
-        let wrongShapes = try forger.delta(round: 1, schema: ParameterSchema([("shared.head.w", [8, 31]), ("shared.trunk.b", [32]), ("shared.trunk.w", [32, 32])]))
         let ackShapes = try offer(wrongShapes.serialized(), signature: wrongShapes.signature, round: 1, base: forger.base, on: connection, inbox: inbox)
         #expect(ackShapes?.accepted == false && ackShapes?.reason.contains("schema") == true)
-        let bomb = try forger.bomb(round: 1, like: valid)
         let ackBomb = try offer(bomb.serialized(), signature: bomb.signature, round: 1, base: forger.base, on: connection, inbox: inbox)
         #expect(ackBomb?.accepted == false && ackBomb?.reason.contains("size") == true)
         let ackValid = try offer(valid.serialized(), signature: valid.signature, round: 1, base: forger.base, on: connection, inbox: inbox)
@@ -87,7 +91,7 @@ import Testing
         let first = try #require(a.status().records.first)
         #expect(first.entries.count == 2 && first.entries.contains { $0.node == h.id && $0.deltaHash == valid.deltaHash })
         // An honest lab joins; a keeps running rounds with it whatever h does next.
-        try b.start { $0.lastRound = 8; $0.minPeers = 1; $0.deadline = .milliseconds(1500) }
+        try b.start { $0.lastRound = 8; $0.minPeers = 1; $0.deadline = .milliseconds(4000) }
         try cluster.link(b, to: a)
         // The same delta again, now that round 1 is closed: a replay.
         let ackReplay = try offer(valid.serialized(), signature: valid.signature, round: 1, base: forger.base, on: connection, inbox: inbox)
