@@ -30,6 +30,12 @@ public final class PolicyTrainer {
     /// Seed of the per-step noise.
     public let seed: UInt64
     let tape: Tape
+    /// Data-parallel workers per step (the thread count; 1 = one tape whose matrix
+    /// products use every thread). See PolicyTrainer+DataParallel.swift.
+    let dataParallelThreads: Int
+    /// Worker 0's single-threaded tape and the other workers' model replicas.
+    let sliceTape = Tape(threads: 1)
+    var replicas: [ModelReplica] = []
 
     /// A trainer for `model`; `resume` restores optimizer moments and step count.
     public init(
@@ -41,6 +47,7 @@ public final class PolicyTrainer {
         self.lossWeights = lossWeights
         self.seed = seed
         tape = Tape(threads: threads)
+        dataParallelThreads = max(1, threads)
         optimizer = AdamW(parameters: model.parameters, configuration: configuration, threads: threads)
         if let resume { try resume.apply(to: optimizer) }
     }
@@ -63,10 +70,13 @@ public final class PolicyTrainer {
         return (losses, flops)
     }
 
-    /// One step: forward, backward and an AdamW update with `learningRate`.
+    /// One step: forward, backward and an AdamW update with `learningRate`. With more
+    /// than one thread the batch is split between data-parallel workers (same result
+    /// for the same thread count, whatever the scheduling).
     public func step(_ batch: PolicyBatch, learningRate: Float) throws(PolicyError) -> PolicyStepReport {
         let current = step
-        let (losses, flops) = try accumulateGradients(batch)
+        let workers = dataParallelWorkers(for: batch.count)
+        let (losses, flops) = workers > 1 ? try accumulateInSlices(batch, workers: workers) : try accumulateGradients(batch)
         let report = update(learningRate: learningRate)
         return PolicyStepReport(
             step: current, losses: losses, gradNorm: report.gradNorm, learningRate: learningRate, flops: flops)
