@@ -86,7 +86,7 @@ extension Trainer {
     /// patch row, half the column, each as sin/cos at geometrically spaced frequencies.
     static func imagePositions(_ config: PolicyConfig) -> NamedTensor {
         let side = config.imageSize / config.patchSize, c = config.width, quarter = max(1, c / 4)
-        // Rows past the patches (the keypoint token of a stem) start at zero.
+        // Rows past the patches (a stem's keypoint tokens) start at zero.
         var values = [Float](repeating: 0, count: config.imageTokens * c)
         for row in 0..<side {
             for column in 0..<side {

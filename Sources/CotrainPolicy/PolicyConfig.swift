@@ -45,7 +45,7 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// raw pixels. A linear map of raw 8×8 patches must learn "a red blob" separately at
     /// each of the 64 places in a patch; the stem's shared 3×3 filters see it anywhere,
     /// which is what lets the policy find 2–3-pixel objects from a few hundred scenes.
-    /// The stem's channels also give one keypoint token (see `imageTokens`).
+    /// The stem's channels also give one keypoint token each (see `imageTokens`).
     public var stemChannels: Int?
     /// Model width of the trunk and the action expert.
     public var width = 128
@@ -86,9 +86,12 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
 
     /// Patch tokens per image.
     public var patchTokens: Int { (imageSize / patchSize) * (imageSize / patchSize) }
-    /// Image tokens per sample: the patches, and with a stem one more token holding the
-    /// stem channels' spatial soft-argmax keypoints (where each channel fires).
-    public var imageTokens: Int { patchTokens + (stemChannels == nil ? 0 : 1) }
+    /// Image tokens per sample: the patches, and with a stem one token per stem channel
+    /// built from the channels' spatial soft-argmax keypoints (where each channel fires).
+    /// One token per channel lets attention pick "the red blob's position" by token,
+    /// where a single token holding every channel's coordinates had to be unmixed by
+    /// the MLPs.
+    public var imageTokens: Int { patchTokens + (stemChannels ?? 0) }
     /// Floats per flattened patch (pixels, or stem channels, per patch position).
     public var patchFeatures: Int { patchSize * patchSize * (stemChannels ?? 3) }
     /// Inputs of one stem filter: a 3×3 neighbourhood of RGB values.

@@ -142,7 +142,9 @@ extension PolicyModel {
             let features = tape.gelu(linear(tape, x.patches, stem, &flops))
             img = linear(tape, tape.reshape(features, Shape(b, config.patchTokens, config.patchFeatures)), patch, &flops)
             let points = tape.spatialSoftmax(features, coordinates: keypointCoordinates!, beta: keypointBeta!.tensor)
-            img = tape.concatTokens(img, linear(tape, points, keypoints!, &flops))
+            // (B, 1, 2k) coordinates → (B, 1, k·C) → k tokens of width C.
+            let k = config.stemChannels!
+            img = tape.concatTokens(img, tape.reshape(linear(tape, points, keypoints!, &flops), Shape(b, k, config.width)))
         } else {
             img = linear(tape, x.patches, patch, &flops)
         }

@@ -151,7 +151,7 @@ public final class PolicyModel {
         // Created last, so models without a stem draw exactly the values they always did.
         // He initialisation: the GELU that follows needs unit-scale inputs to be non-linear.
         stem = config.stemChannels.map { b.linear("shared.image.stem", $0, PolicyConfig.stemInputs, std: (2 / Float(PolicyConfig.stemInputs)).squareRoot()) }
-        keypoints = config.stemChannels.map { b.linear("shared.image.keypoints", c, 2 * $0) }
+        keypoints = config.stemChannels.map { b.linear("shared.image.keypoints", $0 * c, 2 * $0) }
         // β = 40: a channel only 0.2 stronger on a 9-pixel object than on the table puts
         // most of the softmax mass of a 64×64 image on the object (at β = 10 most channels
         // stayed spread over the whole image after 2000 steps).

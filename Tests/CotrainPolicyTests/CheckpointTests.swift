@@ -48,10 +48,10 @@ import Testing
     @Test("a model with a convolutional stem saves and loads bit-exactly and acts the same")
     func stemRoundTrip() throws {
         let model = Fixture.model(Fixture.config(stem: 4))
-        #expect(model.config.imageTokens == model.config.patchTokens + 1)
+        #expect(model.config.imageTokens == model.config.patchTokens + 4)  // one keypoint token per channel
         #expect(model.parameter("shared.image.stem.weight")?.shape.dims == [4, 27])
-        #expect(model.parameter("shared.image.keypoints.weight")?.shape.dims == [16, 8])
-        #expect(model.parameter("shared.image.positions")?.shape.dims == [5, 16])
+        #expect(model.parameter("shared.image.keypoints.weight")?.shape.dims == [4 * 16, 8])
+        #expect(model.parameter("shared.image.positions")?.shape.dims == [8, 16])
         let trainer = try Self.trainer(model)
         for batch in Self.batches().prefix(2) { _ = try trainer.step(batch, learningRate: 1e-3) }
         var rng = Xoshiro256(seed: 11)
