@@ -30,7 +30,7 @@ enum DataCommand {
         help: """
             Usage: cotrain data collect --store DIR --embodiment E --tasks T1,T2,… --count N --seed S
                                         [--shifts P1,…] [--held-out-colours C1,…] [--colours C1,…]
-                                        [--source NAME] [--image-size N]
+                                        [--source NAME] [--image-size N] [--wrist]
 
             Episode i demonstrates task i mod |tasks| under shift ⌊i/|tasks|⌋ mod |shifts|,
             from a seed derived from S and i: the same arguments give the same bytes.
@@ -44,9 +44,10 @@ enum DataCommand {
               --held-out-colours C,… colours kept out of robot scenes (shown only by VL data)
               --source NAME          data source name; statistics are per source (default sim)
               --image-size N         square image side, the policy's input size (default 64)
+              --wrist                also record the wrist camera (for recipes with wrist_camera)
 
             Example:
-              cotrain data collect --store lab/episodes --embodiment ur5e --tasks pick,place --count 200 --seed 1
+              cotrain data collect --store lab/episodes --embodiment ur5e --tasks pick,place --count 200 --seed 1 --wrist
             """,
         run: { args, options in
             let store = try required(&args, "--store")
@@ -59,6 +60,7 @@ enum DataCommand {
             plan.heldOutColours = try values(&args, "--held-out-colours") ?? []
             plan.source = try args.option("--source") ?? plan.source
             plan.imageSize = try args.int("--image-size", default: 64, range: 8...512)
+            plan.wristCamera = args.flag("--wrist")
             guard plan.count >= 0 else { throw UsageError(message: "--count N is required", command: "data collect") }
             try plan.validate()
             try args.finish()

@@ -98,10 +98,12 @@ enum EvalCommand {
                 var settings = baseSettings
                 settings.progress = { view.show($0) }
                 if robotKind == "sim" {
-                    var robot = SimRobot(embodiment ?? .ur5e)
                     var person = UnattendedOperator()
                     return try withProvider(name) { provider in
-                        try EvaluationHarness.run(suite: suite, robot: &robot, robotName: "sim", provider: provider, operator: &person, options: settings, stop: stop)
+                        // The simulator renders the wrist camera only for policies that read it.
+                        let wrist = (provider as? CheckpointPolicyProvider)?.needsWristCamera ?? false
+                        var robot = SimRobot(embodiment ?? .ur5e, config: SimConfig(wristCamera: wrist))
+                        return try EvaluationHarness.run(suite: suite, robot: &robot, robotName: "sim", provider: provider, operator: &person, options: settings, stop: stop)
                     }
                 }
                 var robot = try ArmBridgeClient(address: bridge!, stop: stop)

@@ -26,6 +26,8 @@ public struct CollectPlan: Sendable, Equatable {
     public var source = "sim"
     /// Square image size in pixels (the policy's input size).
     public var imageSize = 64
+    /// Also record the wrist camera (same size), for policies with `wrist_camera`.
+    public var wristCamera = false
 
     /// A plan with defaults for the optional fields.
     public init(embodiment: EmbodimentKind, tasks: [TaskFamily], count: Int, seed: UInt64) {
@@ -78,7 +80,7 @@ public enum EpisodeCollector {
         _ plan: CollectPlan, into store: inout EpisodeStore, progress: (Int) -> Void = { _ in }
     ) throws -> [EpisodeEntry] {
         try plan.validate()
-        let config = SimConfig(imageWidth: plan.imageSize, imageHeight: plan.imageSize)
+        let config = SimConfig(imageWidth: plan.imageSize, imageHeight: plan.imageSize, wristCamera: plan.wristCamera)
         var env = SimEnvironment(embodiment: .make(plan.embodiment), config: config)
         let scene = plan.scene
         var added: [EpisodeEntry] = []

@@ -1,6 +1,6 @@
-// One episode = one safetensors file: images U8 (T,H,W,3), proprio F32 (T,P),
-// actions F32 (T,A), and the metadata JSON. Readers map the file and copy single
-// steps straight into batch buffers.
+// One episode = one safetensors file: images U8 (T,H,W,3), optionally wrist_images U8
+// (T,H,W,3) from the wrist camera, proprio F32 (T,P), actions F32 (T,A), and the
+// metadata JSON. Readers map the file and copy single steps straight into batch buffers.
 import CotrainCore
 import CotrainSim
 
@@ -10,32 +10,39 @@ public struct EpisodeRecord: Sendable, Equatable {
     public var metadata: EpisodeMetadata
     /// (T, H, W, 3) RGB8, row-major.
     public var images: [UInt8]
+    /// (T, H, W, 3) wrist-camera RGB8, or empty when the episode has no wrist camera.
+    public var wristImages: [UInt8]
     /// (T, P) and (T, A), row-major.
     public var proprio: [Float]
     public var actions: [Float]
 
     /// A record from explicit parts (e.g. a real arm's log); sizes are checked on write.
-    public init(metadata: EpisodeMetadata, images: [UInt8], proprio: [Float], actions: [Float]) {
-        self.metadata = metadata; self.images = images; self.proprio = proprio; self.actions = actions
+    public init(metadata: EpisodeMetadata, images: [UInt8], wristImages: [UInt8] = [], proprio: [Float], actions: [Float]) {
+        self.metadata = metadata; self.images = images; self.wristImages = wristImages
+        self.proprio = proprio; self.actions = actions
     }
 
     /// A record of a simulator episode.
     public init(episode: Episode, source: String, shifts: [String], scene: SceneConfig) {
         self.init(
             metadata: EpisodeMetadata(episode: episode, source: source, shifts: shifts, scene: scene),
-            images: episode.images, proprio: episode.proprio, actions: episode.actions)
+            images: episode.images, wristImages: episode.wristImages, proprio: episode.proprio, actions: episode.actions)
     }
 
     /// The file's bytes (deterministic: same record ⇒ same bytes).
     public func fileBytes() throws -> [UInt8] {
         let m = metadata
         guard images.count == m.steps * m.imageHeight * m.imageWidth * 3,
+            wristImages.isEmpty || wristImages.count == images.count,
             proprio.count == m.steps * m.proprioDimension, actions.count == m.steps * m.actionDimension
         else {
             throw DataError.badEpisode(file: "(new episode)", reason: "tensor sizes do not match steps × widths in the metadata")
         }
         var writer = SafetensorsWriter(metadata: [EpisodeMetadata.metadataKey: m.json.canonicalString])
         try writer.add("images", dtype: .u8, shape: [m.steps, m.imageHeight, m.imageWidth, 3], bytes: images)
+        if !wristImages.isEmpty {
+            try writer.add("wrist_images", dtype: .u8, shape: [m.steps, m.imageHeight, m.imageWidth, 3], bytes: wristImages)
+        }
         try writer.add("proprio", shape: [m.steps, m.proprioDimension], values: proprio)
         try writer.add("actions", shape: [m.steps, m.actionDimension], values: actions)
         return try writer.bytes()
@@ -49,6 +56,7 @@ public final class StoredEpisode: Sendable {
     public let metadata: EpisodeMetadata
     private let file: SafetensorsFile
     private let imageTensor: SafetensorsTensor
+    private let wristTensor: SafetensorsTensor?
     private let proprioTensor: SafetensorsTensor
     private let actionTensor: SafetensorsTensor
 
@@ -73,9 +81,13 @@ public final class StoredEpisode: Sendable {
         }
         let m = metadata
         imageTensor = try tensor("images", .u8, [m.steps, m.imageHeight, m.imageWidth, 3])
+        wristTensor = file.header.tensor(named: "wrist_images") == nil
+            ? nil : try tensor("wrist_images", .u8, [m.steps, m.imageHeight, m.imageWidth, 3])
         proprioTensor = try tensor("proprio", .f32, [m.steps, m.proprioDimension])
         actionTensor = try tensor("actions", .f32, [m.steps, m.actionDimension])
-        guard file.tensors.count == 3 else { throw .badEpisode(file: name, reason: "unexpected extra tensors") }
+        guard file.tensors.count == 3 + (wristTensor == nil ? 0 : 1) else {
+            throw .badEpisode(file: name, reason: "unexpected extra tensors")
+        }
         self.file = file
     }
 
@@ -95,6 +107,19 @@ public final class StoredEpisode: Sendable {
     public func copyImage(step: Int, to destination: UnsafeMutableRawPointer) {
         let size = metadata.imageHeight * metadata.imageWidth * 3
         file.withBytes(of: imageTensor) { raw in
+            destination.copyMemory(from: raw.baseAddress! + step * size, byteCount: size)
+        }
+    }
+
+    /// Whether the episode holds wrist-camera images.
+    public var hasWristImages: Bool { wristTensor != nil }
+
+    /// Copies the wrist image of `step` (H·W·3 bytes) to `destination`.
+    /// - Precondition: `hasWristImages`.
+    public func copyWristImage(step: Int, to destination: UnsafeMutableRawPointer) {
+        guard let wristTensor else { preconditionFailure("the episode has no wrist images") }
+        let size = metadata.imageHeight * metadata.imageWidth * 3
+        file.withBytes(of: wristTensor) { raw in
             destination.copyMemory(from: raw.baseAddress! + step * size, byteCount: size)
         }
     }
@@ -121,6 +146,8 @@ public final class StoredEpisode: Sendable {
 
     /// All images, proprio rows and actions as arrays (tests, export).
     public func images() -> [UInt8] { file.withBytes(of: imageTensor) { Array($0) } }
+    /// All wrist images, or empty without a wrist camera.
+    public func wristImages() -> [UInt8] { wristTensor.map { t in file.withBytes(of: t) { Array($0) } } ?? [] }
     /// All proprio rows, (T, P).
     public func proprioRows() -> [Float] { rows(proprioTensor, width: metadata.proprioDimension) }
     /// All action rows, (T, A).

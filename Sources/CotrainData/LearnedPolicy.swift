@@ -58,8 +58,14 @@ public final class CheckpointPolicyProvider: PolicyProvider {
         guard spec.actionDimension == caps.actionDimension else {
             throw .policyUnavailable("checkpoint \(name) predicts \(spec.actionDimension) action components for \(kind) but the robot takes \(caps.actionDimension)")
         }
+        if model.config.wristCamera == true, !caps.cameras.contains(where: { $0.name == "wrist" }) {
+            throw .policyUnavailable("checkpoint \(name) reads a wrist camera but the robot sends none (the simulator renders one when the policy needs it; start arm-sim or the bridge with its wrist camera)")
+        }
         return LearnedPolicy(model: model, embodiment: kind)
     }
+
+    /// Whether the checkpoint's model reads a wrist camera (the robot must provide one).
+    public var needsWristCamera: Bool { model.config.wristCamera == true }
 }
 
 /// One episode's learned policy: observation → action chunk.
@@ -91,15 +97,16 @@ public struct LearnedPolicy: Policy {
         }
     }
 
-    /// The policy's view of an observation: the main camera resized to the model's
-    /// input size if it differs (box filter), proprioception in robot units, the
-    /// instruction and the robot.
+    /// The policy's view of an observation: the cameras resized to the model's input
+    /// size if they differ (box filter), proprioception in robot units, the instruction
+    /// and the robot.
     public static func policyObservation(_ o: Observation, size: Int) -> PolicyObservation {
-        var image = o.image
-        if o.imageWidth != size || o.imageHeight != size {
-            image = RGBImage(width: o.imageWidth, height: o.imageHeight, pixels: o.image)
-                .resized(width: size, height: size, filter: .box).pixels
+        func fit(_ pixels: [UInt8]) -> [UInt8] {
+            guard o.imageWidth != size || o.imageHeight != size else { return pixels }
+            return RGBImage(width: o.imageWidth, height: o.imageHeight, pixels: pixels).resized(width: size, height: size, filter: .box).pixels
         }
-        return PolicyObservation(image: image, proprio: o.proprio, instruction: o.instruction, embodiment: o.embodiment.rawValue)
+        return PolicyObservation(
+            image: fit(o.image), wristImage: o.wristImage.map(fit), proprio: o.proprio, instruction: o.instruction,
+            embodiment: o.embodiment.rawValue)
     }
 }

@@ -28,6 +28,7 @@ extension MixtureSampler {
             }
         }
         clearNumbers(row: row, in: &batch)
+        batch.hasWrist[row] = false
         let (prompt, target) = Self.vlText(sample, choice: ref.textChoice)
         batch.proprioDims[row] = 0; batch.actionDims[row] = 0
         batch.embodiments[row] = nil; batch.sources[row] = .vl; batch.losses[row] = .text
@@ -45,6 +46,10 @@ extension MixtureSampler {
         precondition(m.imageWidth == batch.imageSize && m.imageHeight == batch.imageSize, "episode image size differs from the model's input size")
         clearNumbers(row: row, in: &batch)
         batch.images.withUnsafeMutableBytes { out in episode.copyImage(step: t, to: out.baseAddress! + row * pixels) }
+        batch.hasWrist[row] = !batch.wristImages.isEmpty && episode.hasWristImages
+        if batch.hasWrist[row] {
+            batch.wristImages.withUnsafeMutableBytes { out in episode.copyWristImage(step: t, to: out.baseAddress! + row * pixels) }
+        }
         batch.proprio.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress! + row * pw
             episode.copyProprio(step: t, to: base)

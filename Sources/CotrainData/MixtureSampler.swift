@@ -35,7 +35,7 @@ public struct MixtureSampler: Sendable {
     public func makeBatch() -> TrainingBatch {
         TrainingBatch(
             capacity: recipe.phases.map(\.batchSize).max() ?? 1, imageSize: recipe.model.imageSize, chunk: recipe.model.chunk,
-            proprioWidth: data.maxProprioDimension, actionWidth: data.maxActionDimension)
+            proprioWidth: data.maxProprioDimension, actionWidth: data.maxActionDimension, wristCamera: recipe.model.wristCamera)
     }
 
     /// The references of the batch at global step `step` (0 ..< recipe.totalSteps).

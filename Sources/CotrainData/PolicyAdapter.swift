@@ -50,6 +50,7 @@ public struct PolicyAdapter: Sendable {
         let m = recipe.model
         c.imageSize = m.imageSize; c.patchSize = m.patchSize
         c.stemChannels = m.stemChannels > 0 ? m.stemChannels : nil
+        c.wristCamera = m.wristCamera ? true : nil
         c.width = m.width; c.layers = m.layers; c.heads = m.heads
         c.expertLayers = m.expertLayers; c.expertWidth = m.expertWidth
         c.chunkLength = m.chunk; c.executeSteps = max(1, m.chunk / 2)
@@ -107,6 +108,7 @@ public struct PolicyAdapter: Sendable {
     func sample(_ batch: TrainingBatch, row: Int) throws(TrainerError) -> PolicySample {
         let pixels = batch.imageSize * batch.imageSize * 3
         let image = Array(batch.images[(row * pixels)..<((row + 1) * pixels)])
+        let wrist = batch.hasWrist[row] ? Array(batch.wristImages[(row * pixels)..<((row + 1) * pixels)]) : nil
         let losses = batch.losses[row], prompt = batch.prompts[row]
         guard losses.contains(.action) || losses.contains(.discreteAction), let kind = batch.embodiments[row] else {
             // VL, or human video as text: image + prompt → target, no robot parts.
@@ -125,8 +127,10 @@ public struct PolicyAdapter: Sendable {
         }
         guard !actions.isEmpty else { throw .policy("batch row \(row) carries actions but no valid chunk step") }
         let target = (batch.reasonings[row] ?? batch.annotations[row]).flatMap { $0.isEmpty ? nil : $0 }
-        return PolicySample(
+        var sample = PolicySample(
             image: image, embodiment: kind.rawValue, proprio: proprio, actions: actions, prompt: prompt, target: target,
             flowWeight: losses.contains(.action) ? 1 : 0, tokenWeight: losses.contains(.discreteAction) ? 1 : 0)
+        sample.wristImage = wrist
+        return sample
     }
 }

@@ -54,6 +54,7 @@ extension Recipe {
         m.imageSize = try f.optionalInt("image_size") ?? m.imageSize
         m.patchSize = try f.optionalInt("patch_size") ?? m.patchSize
         m.stemChannels = try f.optionalInt("stem_channels") ?? m.stemChannels
+        m.wristCamera = try f.optionalBool("wrist_camera") ?? m.wristCamera
         m.width = try f.optionalInt("width") ?? m.width
         m.layers = try f.optionalInt("layers") ?? m.layers
         m.heads = try f.optionalInt("heads") ?? m.heads
@@ -128,6 +129,8 @@ extension Recipe {
     /// The recipe as JSON with every default spelled out (what ``hash`` covers).
     public var json: JSONValue {
         let m = model, w = lossWeights
+        // `wrist_camera` is written only when on, so recipes without it keep their hashes.
+        let wrist: [(String, JSONValue)] = m.wristCamera ? [("wrist_camera", .bool(true))] : []
         return .object([
             ("format", .string(Recipe.format)), ("name", .string(name)), ("description", .string(description)),
             ("question", .string(question)), ("seed", .int(Int64(bitPattern: seed))), ("sharing", .string(sharing.rawValue)),
@@ -138,7 +141,7 @@ extension Recipe {
                 ("expert_width", .int(Int64(m.expertWidth))), ("chunk", .int(Int64(m.chunk))),
                 ("flow_steps", .int(Int64(m.flowSteps))), ("action_head", .string(m.actionHead)),
                 ("action_bins", .int(Int64(m.actionBins))), ("text_tokens", .int(Int64(m.textTokens))),
-            ])),
+            ] + wrist)),
             ("loss_weights", .object([
                 ("action", .double(w.action)), ("text", .double(w.text)), ("annotation", .double(w.annotation)),
                 ("discrete_action", .double(w.discreteAction)), ("reasoning", .double(w.reasoning)),

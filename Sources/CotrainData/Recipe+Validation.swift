@@ -14,6 +14,8 @@ public struct AvailableData: Sendable, Equatable {
     public var vlSamples: Int
     /// Image sizes found in the data (square side in pixels).
     public var imageSizes: Set<Int>
+    /// Own-robot episodes recorded without the wrist camera.
+    public var ownEpisodesWithoutWrist = 0
 
     /// A description of the data at hand.
     public init(ownEmbodiment: EmbodimentKind, episodes: [EmbodimentKind: Int], hasAnnotations: Bool = true, vlSamples: Int, imageSizes: Set<Int>) {
@@ -100,6 +102,11 @@ extension Recipe {
             if needsText, !data.hasAnnotations {
                 throw .missingData(phase: phase.name, modality: "dense annotations", hint: "the episodes carry no per-step annotations; switch dense_annotations/chain_of_thought off")
             }
+        }
+        if model.wristCamera, data.ownEpisodesWithoutWrist > 0 {
+            throw .missingData(
+                phase: phases.first?.name ?? "", modality: "wrist camera",
+                hint: "\(data.ownEpisodesWithoutWrist) \(own) episodes have no wrist images; collect them with `cotrain data collect --wrist` or set model.wrist_camera to false")
         }
         let sizes = data.imageSizes.subtracting([model.imageSize])
         guard sizes.isEmpty else { throw .imageSizeMismatch(model: model.imageSize, data: data.imageSizes.sorted()) }

@@ -11,6 +11,9 @@ public struct ModelConfig: Sendable, Equatable {
     /// Channels of the 3×3 convolutional stem before patching (0: raw-pixel patches);
     /// see `PolicyConfig.stemChannels`.
     public var stemChannels = 0
+    /// Also feed the wrist camera (the episodes must hold wrist images: `data collect
+    /// --wrist`); see `PolicyConfig.wristCamera`.
+    public var wristCamera = false
     /// Transformer width, depth and attention heads (width % heads == 0).
     public var width = 64
     public var layers = 2

@@ -60,7 +60,7 @@ public enum Study {
             log("\(recipe.name): trained \(result.step) steps in \(ProgressMeter.duration(result.wallSeconds)) "
                 + "(CPU \(ProgressMeter.duration(result.cpuSeconds))); evaluating on \(plan.suite.name)")
             let provider = try CheckpointPolicyProvider(path: result.checkpointPath, name: recipe.name)
-            var robot = SimRobot(plan.ownEmbodiment)
+            var robot = SimRobot(plan.ownEmbodiment, config: SimConfig(wristCamera: provider.needsWristCamera))
             var person = UnattendedOperator()
             let report = try EvaluationHarness.run(
                 suite: plan.suite, robot: &robot, robotName: "sim", provider: provider, operator: &person,

@@ -84,20 +84,24 @@ extension Trainer {
 
     /// Patch positions as a 2-D sine–cosine pattern: half the width encodes the
     /// patch row, half the column, each as sin/cos at geometrically spaced frequencies.
+    /// A wrist camera's patches continue the rows below the main camera's grid, so the
+    /// two cameras' patches never share a position.
     static func imagePositions(_ config: PolicyConfig) -> NamedTensor {
         let side = config.imageSize / config.patchSize, c = config.width, quarter = max(1, c / 4)
-        // Rows past the patches (a stem's keypoint tokens) start at zero.
+        // Rows past each camera's patches (a stem's keypoint tokens) start at zero.
         var values = [Float](repeating: 0, count: config.imageTokens * c)
-        for row in 0..<side {
-            for column in 0..<side {
-                let base = (row * side + column) * c
-                for k in 0..<quarter {
-                    let omega = 1 / pow(10_000, Double(k) / Double(quarter))
-                    for (axis, position) in [(0, Double(row)), (1, Double(column))] {
-                        let offset = base + axis * 2 * quarter + k
-                        guard offset + quarter < base + c else { continue }
-                        values[offset] = Float(sin(position * omega))
-                        values[offset + quarter] = Float(cos(position * omega))
+        for camera in 0..<config.cameras {
+            for row in 0..<side {
+                for column in 0..<side {
+                    let base = (camera * config.cameraTokens + row * side + column) * c
+                    for k in 0..<quarter {
+                        let omega = 1 / pow(10_000, Double(k) / Double(quarter))
+                        for (axis, position) in [(0, Double(camera * side + row)), (1, Double(column))] {
+                            let offset = base + axis * 2 * quarter + k
+                            guard offset + quarter < base + c else { continue }
+                            values[offset] = Float(sin(position * omega))
+                            values[offset + quarter] = Float(cos(position * omega))
+                        }
                     }
                 }
             }

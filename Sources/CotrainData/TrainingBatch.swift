@@ -47,6 +47,11 @@ public struct TrainingBatch: Sendable {
 
     /// (B, S, S, 3) RGB8.
     public internal(set) var images: [UInt8]
+    /// (B, S, S, 3) wrist-camera RGB8 (only written for rows with `hasWrist`); empty
+    /// when the recipe's model has no wrist camera.
+    public internal(set) var wristImages: [UInt8]
+    /// Per row: whether `wristImages` holds this row's wrist image.
+    public internal(set) var hasWrist: [Bool]
     /// (B, P) normalised proprio, zero beyond the sample's own width.
     public internal(set) var proprio: [Float]
     /// (B, H, A) normalised actions, zero-padded; (B, H) mask, 1 = real step.
@@ -68,11 +73,13 @@ public struct TrainingBatch: Sendable {
 
     /// A batch of `capacity` rows for images of side `imageSize`, chunks of `chunk`
     /// steps and vectors up to `proprioWidth` / `actionWidth` wide.
-    public init(capacity: Int, imageSize: Int, chunk: Int, proprioWidth: Int, actionWidth: Int) {
+    public init(capacity: Int, imageSize: Int, chunk: Int, proprioWidth: Int, actionWidth: Int, wristCamera: Bool = false) {
         precondition(capacity > 0 && imageSize > 0 && chunk > 0 && proprioWidth > 0 && actionWidth > 0, "batch dimensions must be positive")
         self.capacity = capacity; self.imageSize = imageSize; self.chunk = chunk
         self.proprioWidth = proprioWidth; self.actionWidth = actionWidth
         images = [UInt8](repeating: 0, count: capacity * imageSize * imageSize * 3)
+        wristImages = wristCamera ? images : []
+        hasWrist = [Bool](repeating: false, count: capacity)
         proprio = [Float](repeating: 0, count: capacity * proprioWidth)
         actions = [Float](repeating: 0, count: capacity * chunk * actionWidth)
         actionMask = [Float](repeating: 0, count: capacity * chunk)

@@ -13,6 +13,9 @@
 public struct PolicySample: Sendable {
     /// RGB8 image, `imageSize × imageSize × 3`, row-major, top row first; nil: none.
     public var image: [UInt8]?
+    /// Wrist-camera RGB8 of the same size, for models with `wristCamera`; nil: none
+    /// (its tokens are then hidden from attention).
+    public var wristImage: [UInt8]?
     /// The robot (`PolicyConfig.embodiments`), required with `proprio` or `actions`.
     public var embodiment: String?
     /// Proprioception in the robot's units; nil: none.

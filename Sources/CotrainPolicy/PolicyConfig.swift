@@ -47,6 +47,11 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// which is what lets the policy find 2–3-pixel objects from a few hundred scenes.
     /// The stem's channels also give one keypoint token each (see `imageTokens`).
     public var stemChannels: Int?
+    /// A second camera on the wrist (same size and stem as the main one; its tokens
+    /// follow the main camera's). The third-person view shows where the object is to
+    /// within a centimetre or two; the wrist view, close to the fingers, shows the last
+    /// centimetres and the object's yaw that a parallel gripper needs. nil/false: off.
+    public var wristCamera: Bool?
     /// Model width of the trunk and the action expert.
     public var width = 128
     /// Attention heads (width must divide evenly).
@@ -86,12 +91,16 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
 
     /// Patch tokens per image.
     public var patchTokens: Int { (imageSize / patchSize) * (imageSize / patchSize) }
-    /// Image tokens per sample: the patches, and with a stem one token per stem channel
+    /// Image tokens per sample, per camera: the patches, and with a stem one token per stem channel
     /// built from the channels' spatial soft-argmax keypoints (where each channel fires).
     /// One token per channel lets attention pick "the red blob's position" by token,
     /// where a single token holding every channel's coordinates had to be unmixed by
     /// the MLPs.
-    public var imageTokens: Int { patchTokens + (stemChannels ?? 0) }
+    public var imageTokens: Int { cameras * cameraTokens }
+    /// Image tokens of one camera: its patches, then its keypoint tokens.
+    public var cameraTokens: Int { patchTokens + (stemChannels ?? 0) }
+    /// Cameras the model reads: the main one, and the wrist one if on.
+    public var cameras: Int { wristCamera == true ? 2 : 1 }
     /// Floats per flattened patch (pixels, or stem channels, per patch position).
     public var patchFeatures: Int { patchSize * patchSize * (stemChannels ?? 3) }
     /// Inputs of one stem filter: a 3×3 neighbourhood of RGB values.

@@ -7,6 +7,8 @@ import CotrainTensor
 public struct PolicyObservation: Sendable {
     /// RGB8 image, `imageSize × imageSize × 3`, row-major, top row first.
     public var image: [UInt8]
+    /// Wrist-camera RGB8 of the same size (models with `wristCamera`); nil: none.
+    public var wristImage: [UInt8]?
     /// Proprioception in the robot's units.
     public var proprio: [Float]
     /// The task instruction.
@@ -15,8 +17,9 @@ public struct PolicyObservation: Sendable {
     public var embodiment: String
 
     /// An observation.
-    public init(image: [UInt8], proprio: [Float], instruction: String, embodiment: String) {
+    public init(image: [UInt8], wristImage: [UInt8]? = nil, proprio: [Float], instruction: String, embodiment: String) {
         (self.image, self.proprio, self.instruction, self.embodiment) = (image, proprio, instruction, embodiment)
+        self.wristImage = wristImage
     }
 }
 
@@ -55,7 +58,7 @@ extension PolicyModel {
                 throw .invalidInput("unknown embodiment \"\(o.embodiment)\" (model has \(config.embodiments.map(\.name)))")
             }
             let prompt = tokenizer.encode(o.instruction)
-            var item = PrefixItem(image: o.image, embodiment: o.embodiment, proprio: o.proprio,
+            var item = PrefixItem(image: o.image, wristImage: o.wristImage, embodiment: o.embodiment, proprio: o.proprio,
                                   text: TextLayout(prompt: prompt, target: nil, length: config.textTokens))
             if config.reasoning {
                 let reasoning = try generate(item, prompt: prompt, maxTokens: config.textTokens)

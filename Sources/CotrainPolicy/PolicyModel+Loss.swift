@@ -43,7 +43,7 @@ extension PolicyModel {
     func prefixItems(_ samples: [PolicySample]) -> [PrefixItem] {
         samples.map { s in
             PrefixItem(
-                image: s.image, embodiment: s.embodiment, proprio: s.proprio,
+                image: s.image, wristImage: s.wristImage, embodiment: s.embodiment, proprio: s.proprio,
                 text: TextLayout(prompt: tokenizer.encode(s.prompt ?? ""), target: s.target.map(tokenizer.encode),
                                  length: config.textTokens))
         }

@@ -5,6 +5,8 @@ import CotrainTensor
 /// What the prefix of one sample holds, before encoding into tensors.
 struct PrefixItem {
     var image: [UInt8]?
+    /// The wrist camera's image (read only by models with `wristCamera`).
+    var wristImage: [UInt8]? = nil
     var embodiment: String?
     /// Proprioception in the robot's units.
     var proprio: [Float]?
@@ -20,9 +22,10 @@ struct EncodedPrefix {
     let textLength: Int
     /// Tokens in the trunk: image, proprioception, `textLength` text.
     let sequenceLength: Int
-    /// `(B, imageTokens, patchFeatures)` pixels in [−1, 1]; with a stem, the
-    /// `(B, imageTokens·patchSize², 27)` 3×3×3 neighbourhoods of every pixel, patch by
-    /// patch (see `PolicyModel.fillNeighbourhoods`).
+    /// Per sample and camera (`B·cameras` rows, main camera first): `(·, patchTokens,
+    /// patchFeatures)` pixels in [−1, 1]; with a stem, the `(·, patchTokens·patchSize²,
+    /// 27)` 3×3×3 neighbourhoods of every pixel, patch by patch (see
+    /// `PolicyModel.fillNeighbourhoods`).
     let patches: Tensor
     /// `B·textLength` ids.
     let tokens: IndexTensor
@@ -42,35 +45,39 @@ extension PolicyModel {
     func encodePrefix(_ tape: Tape, _ items: [PrefixItem], slot: String, trim: Bool = false) throws(PolicyError) -> EncodedPrefix {
         let (b, cfg) = (items.count, config)
         let tt = trim ? Swift.min(cfg.textTokens, ((items.map(\.text.used).max() ?? 1) + 3) / 4 * 4) : cfg.textTokens
-        let (ti, t, c) = (cfg.imageTokens, cfg.imageTokens + 1 + tt, cfg.width)
+        let (t, c, cams) = (cfg.imageTokens + 1 + tt, cfg.width, cfg.cameras)
         let patches = cfg.stemChannels == nil
-            ? tape.constant(Shape(b, ti, cfg.patchFeatures))
-            : tape.constant(Shape(b, cfg.patchTokens * cfg.patchSize * cfg.patchSize, PolicyConfig.stemInputs))
-        let perSample = patches.count / b
+            ? tape.constant(Shape(b * cams, cfg.patchTokens, cfg.patchFeatures))
+            : tape.constant(Shape(b * cams, cfg.patchTokens * cfg.patchSize * cfg.patchSize, PolicyConfig.stemInputs))
+        let perImage = patches.count / (b * cams)
         let keyMask = tape.constant(Shape(b, t))
         keyMask.fill(0)
         let tokens = indexBuffer(slot + ".tokens", count: b * tt)
         let side = cfg.imageSize, grid = side / cfg.patchSize, p = cfg.patchSize
         for (s, item) in items.enumerated() {
-            let base = patches.data + s * perSample
-            if let image = item.image {
+            for camera in 0..<cams {
+                let base = patches.data + (s * cams + camera) * perImage
+                guard let image = camera == 0 ? item.image : item.wristImage else {
+                    base.update(repeating: 0, count: perImage)
+                    continue
+                }
                 guard image.count == side * side * 3 else {
-                    throw .invalidInput("sample \(s): image has \(image.count) bytes, expected \(side)×\(side)×3 = \(side * side * 3)")
+                    let which = camera == 0 ? "image" : "wrist image"
+                    throw .invalidInput("sample \(s): \(which) has \(image.count) bytes, expected \(side)×\(side)×3 = \(side * side * 3)")
                 }
                 if cfg.stemChannels != nil {
                     Self.fillNeighbourhoods(image, side: side, patch: p, into: base)
                 } else {
-                image.withUnsafeBufferPointer { px in
-                    var o = 0
-                    for py in 0..<grid { for pxi in 0..<grid { for dy in 0..<p { for dx in 0..<p { for ch in 0..<3 {
-                        base[o] = Float(px[((py * p + dy) * side + pxi * p + dx) * 3 + ch]) / 127.5 - 1
-                        o += 1
-                    } } } } }
+                    image.withUnsafeBufferPointer { px in
+                        var o = 0
+                        for py in 0..<grid { for pxi in 0..<grid { for dy in 0..<p { for dx in 0..<p { for ch in 0..<3 {
+                            base[o] = Float(px[((py * p + dy) * side + pxi * p + dx) * 3 + ch]) / 127.5 - 1
+                            o += 1
+                        } } } } }
+                    }
                 }
-                }
-                for j in 0..<ti { keyMask[s * t + j] = 1 }
-            } else {
-                base.update(repeating: 0, count: perSample)
+                let first = camera * cfg.cameraTokens
+                for j in first..<(first + cfg.cameraTokens) { keyMask[s * t + j] = 1 }
             }
             if item.proprio != nil { keyMask[s * t + cfg.proprioToken] = 1 }
             for j in 0..<tt { tokens[s * tt + j] = item.text.ids[j] }
@@ -134,20 +141,24 @@ extension PolicyModel {
     /// The trunk over the encoded prefix → final-normed features `(B, T, C)`.
     func trunkForward(_ tape: Tape, _ x: EncodedPrefix, flops: inout FlopCount) -> Tensor {
         let (b, c) = (x.batch, config.width)
+        // Every camera of every sample is one row of the image encoder (B·cameras rows,
+        // main camera first); its tokens are then laid out camera after camera.
+        let rows = b * config.cameras
         var img: Tensor
         if let stem {
             // 3×3 convolution as a linear map of neighbourhoods; the rows of one patch are
             // consecutive, so the reshape lays each patch's pixels × channels out as its
             // feature vector.
             let features = tape.gelu(linear(tape, x.patches, stem, &flops))
-            img = linear(tape, tape.reshape(features, Shape(b, config.patchTokens, config.patchFeatures)), patch, &flops)
+            img = linear(tape, tape.reshape(features, Shape(rows, config.patchTokens, config.patchFeatures)), patch, &flops)
             let points = tape.spatialSoftmax(features, coordinates: keypointCoordinates!, beta: keypointBeta!.tensor)
-            // (B, 1, 2k) coordinates → (B, 1, k·C) → k tokens of width C.
+            // (rows, 1, 2k) coordinates → (rows, 1, k·C) → k tokens of width C.
             let k = config.stemChannels!
-            img = tape.concatTokens(img, tape.reshape(linear(tape, points, keypoints!, &flops), Shape(b, k, config.width)))
+            img = tape.concatTokens(img, tape.reshape(linear(tape, points, keypoints!, &flops), Shape(rows, k, config.width)))
         } else {
             img = linear(tape, x.patches, patch, &flops)
         }
+        if config.cameras > 1 { img = tape.reshape(img, Shape(b, config.imageTokens, config.width)) }
         img = tape.broadcastAdd(img, imagePositions.tensor, repeats: b)
         var prop: Tensor?
         for (layers, state, mask) in x.states {
