@@ -97,6 +97,15 @@ struct Arguments {
         return value
     }
 
+    /// A finite number option within `range`, or `defaultValue` when absent.
+    mutating func double(_ name: String, default defaultValue: Double, range: ClosedRange<Double>) throws -> Double {
+        guard let text = try option(name) else { return defaultValue }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            throw UsageError(message: "\(name) must be a number in \(range.lowerBound)...\(range.upperBound), got '\(text)'", command: command)
+        }
+        return value
+    }
+
     /// The next positional argument, or nil when none is left.
     mutating func positional() -> String? {
         guard let index = items.firstIndex(where: { !$0.hasPrefix("--") }) else { return nil }

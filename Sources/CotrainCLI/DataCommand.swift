@@ -30,7 +30,7 @@ enum DataCommand {
         help: """
             Usage: cotrain data collect --store DIR --embodiment E --tasks T1,T2,… --count N --seed S
                                         [--shifts P1,…] [--held-out-colours C1,…] [--colours C1,…]
-                                        [--source NAME] [--image-size N] [--wrist]
+                                        [--source NAME] [--image-size N] [--wrist] [--perturbation F]
 
             Episode i demonstrates task i mod |tasks| under shift ⌊i/|tasks|⌋ mod |shifts|,
             from a seed derived from S and i: the same arguments give the same bytes.
@@ -45,6 +45,9 @@ enum DataCommand {
               --source NAME          data source name; statistics are per source (default sim)
               --image-size N         square image side, the policy's input size (default 64)
               --wrist                also record the wrist camera (for recipes with wrist_camera)
+              --perturbation F       DART: noise on the executed joint commands (σ = F × the
+                                     per-step bound, 0…1; default 0); the expert corrects it
+                                     and its clean actions are recorded
 
             Example:
               cotrain data collect --store lab/episodes --embodiment ur5e --tasks pick,place --count 200 --seed 1 --wrist
@@ -61,6 +64,7 @@ enum DataCommand {
             plan.source = try args.option("--source") ?? plan.source
             plan.imageSize = try args.int("--image-size", default: 64, range: 8...512)
             plan.wristCamera = args.flag("--wrist")
+            plan.perturbation = Float(try args.double("--perturbation", default: 0, range: 0...1))
             guard plan.count >= 0 else { throw UsageError(message: "--count N is required", command: "data collect") }
             try plan.validate()
             try args.finish()

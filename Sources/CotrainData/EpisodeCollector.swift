@@ -28,6 +28,9 @@ public struct CollectPlan: Sendable, Equatable {
     public var imageSize = 64
     /// Also record the wrist camera (same size), for policies with `wrist_camera`.
     public var wristCamera = false
+    /// DART noise on executed joint commands, as a fraction of each joint's per-step
+    /// bound (0: clean demonstrations); see `ScriptedExpert.record`.
+    public var perturbation: Float = 0
 
     /// A plan with defaults for the optional fields.
     public init(embodiment: EmbodimentKind, tasks: [TaskFamily], count: Int, seed: UInt64) {
@@ -46,6 +49,9 @@ public struct CollectPlan: Sendable, Equatable {
         guard !tasks.isEmpty else { throw .invalidArgument("--tasks lists no task family; use e.g. pick,place") }
         guard count >= 0 else { throw .invalidArgument("--count must be ≥ 0") }
         guard (8...512).contains(imageSize) else { throw .invalidArgument("--image-size must be within 8...512") }
+        guard perturbation.isFinite, (0...1).contains(perturbation) else {
+            throw .invalidArgument("--perturbation must be within 0...1 (a fraction of each joint's per-step bound), got \(perturbation)")
+        }
         guard EpisodeMetadata.isValidSource(source) else {
             throw .invalidArgument("--source \"\(source)\" must be 1–64 letters, digits, '-' or '_'")
         }
@@ -88,7 +94,8 @@ public enum EpisodeCollector {
         for i in 0..<plan.count {
             let (family, shiftName, seed) = plan.episode(i)
             let shift = shiftName.flatMap { DistributionShift.presets[$0] } ?? .none
-            let episode = ScriptedExpert.record(env: &env, task: TaskSpec(family, scene: scene), seed: seed, shifts: shift)
+            let episode = ScriptedExpert.record(
+                env: &env, task: TaskSpec(family, scene: scene), seed: seed, shifts: shift, perturbation: plan.perturbation)
             let record = EpisodeRecord(episode: episode, source: plan.source, shifts: shiftName.map { [$0] } ?? [], scene: scene)
             added.append(try store.add(record))
             if (i + 1) % indexInterval == 0 { try store.saveIndex() }

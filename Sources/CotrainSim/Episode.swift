@@ -63,8 +63,18 @@ extension ScriptedExpert {
     }
 
     /// As `record(embodiment:…)`, reusing an environment (and its render buffers).
-    public static func record(env: inout SimEnvironment, task: TaskSpec, seed: UInt64, shifts: DistributionShift = .none) -> Episode {
+    ///
+    /// `perturbation` > 0 injects noise into what is executed, not into what is recorded
+    /// (DART, Laskey et al. 2017): each joint command gets Gaussian noise with this
+    /// fraction of its per-step bound as standard deviation, the expert — which re-plans
+    /// from the actual state every step — corrects the drift, and the episode records
+    /// the expert's clean action for the perturbed state. A policy trained on it sees
+    /// how to recover from its own small errors, which clean demonstrations never show.
+    public static func record(
+        env: inout SimEnvironment, task: TaskSpec, seed: UInt64, shifts: DistributionShift = .none, perturbation: Float = 0
+    ) -> Episode {
         var expert = ScriptedExpert(embodiment: env.embodiment, seed: seed)
+        var noise = SimRandom(seed: seed, stream: 0xDA27)
         var obs = env.reset(task: task, seed: seed, shifts: shifts)
         let e = env.embodiment
         var episode = Episode(
@@ -79,7 +89,14 @@ extension ScriptedExpert {
             episode.proprio += obs.proprio
             episode.actions += action
             episode.annotations.append(annotation)
-            let (next, info) = env.step(action)
+            var executed = action
+            if perturbation > 0 {
+                for k in 0..<e.dof {
+                    let bound = env.actionBounds[k]
+                    executed[k] = clip(action[k] + noise.gaussian() * perturbation * bound, bound)
+                }
+            }
+            let (next, info) = env.step(executed)
             obs = next
             episode.steps += 1
             episode.success = info.success
