@@ -38,6 +38,9 @@ extension Recipe {
             guard (1...max).contains(value) else { throw .invalidValue(path: "model.\(key)", reason: "must be within 1...\(max), got \(value)") }
         }
         try positive(m.imageSize, "image_size", max: 512); try positive(m.patchSize, "patch_size", max: 64)
+        guard m.patchDropout.isFinite, (0...0.95).contains(m.patchDropout) else {
+            throw .invalidValue(path: "model.patch_dropout", reason: "must be within 0...0.95, got \(m.patchDropout)")
+        }
         guard (0...64).contains(m.stemChannels) else { throw .invalidValue(path: "model.stem_channels", reason: "must be within 0...64 (0: no stem), got \(m.stemChannels)") }
         try positive(m.width, "width", max: 4096); try positive(m.layers, "layers", max: 64); try positive(m.heads, "heads", max: 64)
         try positive(m.chunk, "chunk", max: 256); try positive(m.flowSteps, "flow_steps", max: 1000)

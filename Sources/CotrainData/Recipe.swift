@@ -14,6 +14,8 @@ public struct ModelConfig: Sendable, Equatable {
     /// Also feed the wrist camera (the episodes must hold wrist images: `data collect
     /// --wrist`); see `PolicyConfig.wristCamera`.
     public var wristCamera = false
+    /// Fraction of patch tokens hidden in each training sample (`PolicyConfig.patchDropout`).
+    public var patchDropout = 0.0
     /// Transformer width, depth and attention heads (width % heads == 0).
     public var width = 64
     public var layers = 2

@@ -52,6 +52,12 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// within a centimetre or two; the wrist view, close to the fingers, shows the last
     /// centimetres and the object's yaw that a parallel gripper needs. nil/false: off.
     public var wristCamera: Bool?
+    /// Training only: the fraction of image *patch* tokens hidden from attention in each
+    /// training sample (drawn per step; keypoint tokens are never dropped). With a few
+    /// hundred demonstrations a model can memorise each scene from its patches instead of
+    /// reading the object's position; dropping patches pushes it to the keypoints.
+    /// nil/0: off. Inference always sees every token.
+    public var patchDropout: Float?
     /// Model width of the trunk and the action expert.
     public var width = 128
     /// Attention heads (width must divide evenly).
@@ -129,6 +135,7 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         try check(chunkLength >= 1 && (1...chunkLength).contains(executeSteps), "need 1 ≤ executeSteps ≤ chunkLength")
         try check(flowSteps >= 1, "flowSteps must be ≥ 1")
         try check(discreteBins == 0 || discreteBins >= 2, "discreteBins must be 0 (off) or ≥ 2")
+        try check(patchDropout.map { $0.isFinite && (0...1).contains($0) } ?? true, "patchDropout must be within 0...1")
         var seen = Set<String>()
         for e in embodiments {
             let allowed = e.name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }

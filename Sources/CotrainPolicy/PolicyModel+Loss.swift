@@ -17,6 +17,7 @@ extension PolicyModel {
         let chunks = try normalizedChunks(samples)
         let items = prefixItems(samples)
         let prefix = try encodePrefix(tape, items, slot: "train")
+        if tape.isRecording { dropPatches(prefix, seed: noiseSeed ^ 0x9A7C_4D20_0B5E_77A1) }
         let trunkOut = trunkForward(tape, prefix, flops: &flops)
         var losses = PolicyLosses()
         var parts: [(Tensor, Float)] = []
@@ -37,6 +38,20 @@ extension PolicyModel {
         for (loss, w) in parts.dropFirst() { total = tape.add(total, tape.scale(loss, w)) }
         losses.total = total[0]
         return (total, losses)
+    }
+
+    /// Hides a `patchDropout` fraction of each sample's patch tokens (every camera's)
+    /// from attention, drawn from `seed`; keypoint, proprioception and text tokens stay.
+    func dropPatches(_ prefix: EncodedPrefix, seed: UInt64) {
+        guard let rate = config.patchDropout, rate > 0 else { return }
+        var rng = Xoshiro256(seed: seed)
+        let t = prefix.sequenceLength
+        for s in 0..<prefix.batch {
+            for camera in 0..<config.cameras {
+                let first = s * t + camera * config.cameraTokens
+                for j in first..<(first + config.patchTokens) where rng.uniform(0, 1) < rate { prefix.keyMask[j] = 0 }
+            }
+        }
     }
 
     /// The prefix of each sample: `[bos] prompt [sep] target [eos]` text and inputs.

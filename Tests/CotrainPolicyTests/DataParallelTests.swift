@@ -57,3 +57,44 @@ import Testing
         #expect(trainer.sliceTape.allocations + trainer.replicas.map(\.tape.allocations).reduce(0, +) == warm)
     }
 }
+
+/// `patchDropout`: patch tokens hidden in training only, keypoints always kept.
+@Suite struct PatchDropoutTests {
+    @Test("training hides about the given fraction of patch tokens, never a keypoint token; the same seed hides the same ones")
+    func hidesPatchesOnly() throws {
+        var config = Fixture.config(stem: 2)
+        config.imageSize = 32  // 16 patches, 2 keypoint tokens
+        config.patchDropout = 0.5
+        let model = Fixture.model(config)
+        var rng = Xoshiro256(seed: 3)
+        let samples = (0..<32).map { _ in
+            var s = Fixture.robot(Fixture.armA, &rng)
+            s.image = Fixture.image(&rng, side: 32)
+            return s
+        }
+        func mask(seed: UInt64) throws -> [Float] {
+            let tape = Tape(threads: 1)
+            let prefix = try model.encodePrefix(tape, model.prefixItems(samples), slot: "t")
+            model.dropPatches(prefix, seed: seed)
+            return prefix.keyMask.values
+        }
+        let m = try mask(seed: 1), t = config.sequenceLength
+        var hidden = 0
+        for s in 0..<samples.count {
+            for j in 0..<config.patchTokens where m[s * t + j] == 0 { hidden += 1 }
+            #expect((config.patchTokens..<config.imageTokens).allSatisfy { m[s * t + $0] == 1 }, "keypoint tokens stay")
+        }
+        let fraction = Double(hidden) / Double(samples.count * config.patchTokens)
+        #expect(abs(fraction - 0.5) < 0.1, "hid \(fraction) of the patches")
+        #expect(try mask(seed: 1) == m && mask(seed: 2) != m)
+
+        // Evaluation (not recording) sees every token: the same loss as the same weights
+        // without dropout.
+        var plain = config
+        plain.patchDropout = nil
+        let with = try PolicyTrainer(model: model, seed: 1, threads: 1), without = try PolicyTrainer(model: Fixture.model(plain), seed: 1, threads: 1)
+        #expect(try with.evaluate(PolicyBatch(samples)).total == without.evaluate(PolicyBatch(samples)).total)
+        let (trained, _) = try with.accumulateGradients(PolicyBatch(samples))
+        #expect(trained.total != (try without.evaluate(PolicyBatch(samples))).total)
+    }
+}
