@@ -47,6 +47,7 @@ enum RootCommand {
             ]),
             CommandGroup(title: "Evaluation", commands: [
                 EvalCommand.command,
+                OfflineEvalCommand.command,
                 StudyCommand.command,
                 ArmSimCommand.command.refusingJSON("it is a server; its results come from `cotrain eval --robot bridge --json`"),
                 ReportCommand.command,

@@ -6,6 +6,11 @@ struct TextTable {
     var rightAligned: Set<Int> = []
 
     init(_ headers: String..., rightAligned: Set<Int> = []) {
+        self.init(headers: headers, rightAligned: rightAligned)
+    }
+
+    /// A table whose columns are known only at run time.
+    init(headers: [String], rightAligned: Set<Int> = []) {
         self.headers = headers
         self.rightAligned = rightAligned
     }

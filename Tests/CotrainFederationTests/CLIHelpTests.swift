@@ -54,7 +54,7 @@ struct CLIHelpTests {
     @Test func theRootListsCommandsInTheOrderALabUsesThem() throws {
         let help = try runCotrain(["--help"]).output
         let order = Self.listedCommands(help)
-        let expected = ["init", "id", "serve", "peers", "audit", "round", "shards", "data", "train", "eval", "study", "arm-sim", "report", "bench"]
+        let expected = ["init", "id", "serve", "peers", "audit", "round", "shards", "data", "train", "eval", "eval-offline", "study", "arm-sim", "report", "bench"]
         #expect(Array(order.prefix(expected.count)) == expected)
         #expect(order.last == "demo" || !order.contains("demo"))
         for heading in ["Node:", "Federation:", "Data & training:", "Evaluation:", "Tools:"] { #expect(help.contains("\n\(heading)\n")) }

@@ -1,0 +1,85 @@
+// Offline evaluation: how well a checkpoint predicts the recorded actions of held-out
+// demonstrations, per action component, without running a robot. It answers "does the
+// policy read the scene?" in seconds: at step 0 the arm has not moved, so only the
+// images say where the object is, and an R² near 0 there means the policy has not
+// learned to localise, whatever its training loss says (docs/study.md).
+import CotrainPolicy
+
+/// R² and mean squared error per action component over a set of episode steps.
+public struct OfflineEvaluationRow: Sendable, Equatable {
+    /// Which steps: "t=0", "t=3", …, or "all".
+    public var label: String
+    /// Predictions compared.
+    public var count: Int
+    /// Per component, in the model's normalised units ([−1, 1] over the data's 2–98 %).
+    public var r2: [Double]
+    public var mse: [Double]
+}
+
+/// The result of ``OfflineEvaluation/run``.
+public struct OfflineEvaluationReport: Sendable {
+    /// The robot and the names of its action components.
+    public var embodiment: String
+    public var components: [String]
+    /// Episodes used.
+    public var episodes: Int
+    /// One row per requested step, then "all".
+    public var rows: [OfflineEvaluationRow]
+}
+
+public enum OfflineEvaluation {
+    /// Predicts the first action of a chunk at `steps` (and at every step for the "all"
+    /// row) of up to `limit` episodes of the model's robot in `episodes`, and compares
+    /// it with the recorded action. Sampling uses a fixed seed per prediction.
+    public static func run(
+        model: PolicyModel, episodes: [StoredEpisode], embodiment: String, components: [String], steps: [Int], limit: Int,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> OfflineEvaluationReport {
+        guard let spec = model.config.embodiment(embodiment), let stats = model.normalization[embodiment]?.action else {
+            throw TrainerError.policy("the checkpoint has no \(embodiment) embodiment (it knows \(model.config.embodiments.map(\.name).joined(separator: ", ")))")
+        }
+        let chosen = Array(episodes.filter { $0.metadata.embodiment.rawValue == embodiment }.prefix(limit))
+        guard !chosen.isEmpty else { throw TrainerError.policy("the store holds no \(embodiment) episodes") }
+        let wrist = model.config.wristCamera == true
+        if wrist, let blind = chosen.first(where: { !$0.hasWristImages }) {
+            throw TrainerError.policy("the checkpoint reads a wrist camera but episode \(blind.metadata.seed) has no wrist images (collect with --wrist)")
+        }
+        let a = spec.actionDimension, side = model.config.imageSize
+        var pairs: [String: [(predicted: [Float], recorded: [Float])]] = [:]
+        for (n, episode) in chosen.enumerated() {
+            let m = episode.metadata
+            guard m.imageWidth == side, m.imageHeight == side, m.actionDimension == a, m.proprioDimension == spec.stateDimension else {
+                throw TrainerError.policy("episode \(m.seed) has \(m.imageWidth)×\(m.imageHeight) images and \(m.actionDimension) actions; the checkpoint needs \(side)×\(side) and \(a)")
+            }
+            let images = episode.images(), wrists = wrist ? episode.wristImages() : [], proprio = episode.proprioRows(), actions = episode.actionRows()
+            let pixels = side * side * 3, p = m.proprioDimension
+            for t in 0..<episode.steps {
+                let observation = PolicyObservation(
+                    image: Array(images[(t * pixels)..<((t + 1) * pixels)]),
+                    wristImage: wrist ? Array(wrists[(t * pixels)..<((t + 1) * pixels)]) : nil,
+                    proprio: Array(proprio[(t * p)..<((t + 1) * p)]), instruction: m.instruction, embodiment: embodiment)
+                let predicted = stats.normalize(try model.act(observation, seed: UInt64(n) << 16 | UInt64(t))[0])
+                let recorded = stats.normalize(Array(actions[(t * a)..<((t + 1) * a)]))
+                pairs["all", default: []].append((predicted, recorded))
+                if steps.contains(t) { pairs["t=\(t)", default: []].append((predicted, recorded)) }
+            }
+            progress(n + 1, chosen.count)
+        }
+        let labels = steps.map { "t=\($0)" }.filter { pairs[$0] != nil } + ["all"]
+        let rows = labels.map { label in row(label, pairs[label]!, components: a) }
+        return OfflineEvaluationReport(embodiment: embodiment, components: components, episodes: chosen.count, rows: rows)
+    }
+
+    static func row(_ label: String, _ pairs: [(predicted: [Float], recorded: [Float])], components: Int) -> OfflineEvaluationRow {
+        var r2: [Double] = [], mse: [Double] = []
+        for j in 0..<components {
+            let truth = pairs.map { Double($0.recorded[j]) }, guess = pairs.map { Double($0.predicted[j]) }
+            let mean = truth.reduce(0, +) / Double(truth.count)
+            let total = truth.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+            let residual = zip(truth, guess).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            mse.append(residual / Double(truth.count))
+            r2.append(total > 1e-12 ? 1 - residual / total : .nan)
+        }
+        return OfflineEvaluationRow(label: label, count: pairs.count, r2: r2, mse: mse)
+    }
+}
