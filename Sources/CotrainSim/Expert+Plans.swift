@@ -50,7 +50,12 @@ extension ScriptedExpert {
             let p = o.position + style.graspOffset + Vec3(0, 0, o.height + style.hover)
             let yawDone = abs(wrapAngle(graspYaw - env.tool.yaw)) < 0.08
             let ready = suction || env.opening > 0.95
-            var c = ExpertCommand(target: p, yaw: graspYaw, close: false, annotation: "move above \(name)", coarse: true)
+            // Turn the wrist only once above the object, where a wrist camera sees the
+            // object's faces (from the start pose it is a few pixels wide in every view).
+            let above = reached(p, 0.03)
+            var c = ExpertCommand(
+                target: p, yaw: above ? graspYaw : env.tool.yaw, close: false,
+                annotation: above && !yawDone ? "turn the gripper to \(name)" : "move above \(name)", coarse: !above)
             if reached(p, 0.015) && yawDone && ready { phase = .descend; c.advance = true }
             return c
         case .descend:
