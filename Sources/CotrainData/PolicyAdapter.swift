@@ -52,6 +52,7 @@ public struct PolicyAdapter: Sendable {
         c.stemChannels = m.stemChannels > 0 ? m.stemChannels : nil
         c.wristCamera = m.wristCamera ? true : nil
         c.patchDropout = m.patchDropout > 0 ? Float(m.patchDropout) : nil
+        c.proprioDropout = m.proprioDropout > 0 ? Float(m.proprioDropout) : nil
         c.width = m.width; c.layers = m.layers; c.heads = m.heads
         c.expertLayers = m.expertLayers; c.expertWidth = m.expertWidth
         c.chunkLength = m.chunk; c.executeSteps = max(1, m.chunk / 2)

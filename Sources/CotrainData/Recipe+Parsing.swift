@@ -56,6 +56,7 @@ extension Recipe {
         m.stemChannels = try f.optionalInt("stem_channels") ?? m.stemChannels
         m.wristCamera = try f.optionalBool("wrist_camera") ?? m.wristCamera
         m.patchDropout = try f.optionalDouble("patch_dropout") ?? m.patchDropout
+        m.proprioDropout = try f.optionalDouble("proprio_dropout") ?? m.proprioDropout
         m.width = try f.optionalInt("width") ?? m.width
         m.layers = try f.optionalInt("layers") ?? m.layers
         m.heads = try f.optionalInt("heads") ?? m.heads
@@ -130,10 +131,11 @@ extension Recipe {
     /// The recipe as JSON with every default spelled out (what ``hash`` covers).
     public var json: JSONValue {
         let m = model, w = lossWeights
-        // `wrist_camera` and `patch_dropout` are written only when on, so recipes without
-        // them keep their hashes.
+        // `wrist_camera`, `patch_dropout` and `proprio_dropout` are written only when on,
+        // so recipes without them keep their hashes.
         let wrist: [(String, JSONValue)] = (m.wristCamera ? [("wrist_camera", .bool(true))] : [])
             + (m.patchDropout > 0 ? [("patch_dropout", .double(m.patchDropout))] : [])
+            + (m.proprioDropout > 0 ? [("proprio_dropout", .double(m.proprioDropout))] : [])
         return .object([
             ("format", .string(Recipe.format)), ("name", .string(name)), ("description", .string(description)),
             ("question", .string(question)), ("seed", .int(Int64(bitPattern: seed))), ("sharing", .string(sharing.rawValue)),

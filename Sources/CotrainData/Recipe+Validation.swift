@@ -41,6 +41,9 @@ extension Recipe {
         guard m.patchDropout.isFinite, (0...0.95).contains(m.patchDropout) else {
             throw .invalidValue(path: "model.patch_dropout", reason: "must be within 0...0.95, got \(m.patchDropout)")
         }
+        guard m.proprioDropout.isFinite, (0...0.9).contains(m.proprioDropout) else {
+            throw .invalidValue(path: "model.proprio_dropout", reason: "must be within 0...0.9, got \(m.proprioDropout)")
+        }
         guard (0...64).contains(m.stemChannels) else { throw .invalidValue(path: "model.stem_channels", reason: "must be within 0...64 (0: no stem), got \(m.stemChannels)") }
         try positive(m.width, "width", max: 4096); try positive(m.layers, "layers", max: 64); try positive(m.heads, "heads", max: 64)
         try positive(m.chunk, "chunk", max: 256); try positive(m.flowSteps, "flow_steps", max: 1000)

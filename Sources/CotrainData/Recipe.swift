@@ -16,6 +16,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var wristCamera = false
     /// Fraction of patch tokens hidden in each training sample (`PolicyConfig.patchDropout`).
     public var patchDropout = 0.0
+    /// Chance a robot sample's proprioception is hidden in training (`PolicyConfig.proprioDropout`).
+    public var proprioDropout = 0.0
     /// Transformer width, depth and attention heads (width % heads == 0).
     public var width = 64
     public var layers = 2

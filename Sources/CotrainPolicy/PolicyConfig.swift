@@ -58,6 +58,12 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// reading the object's position; dropping patches pushes it to the keypoints.
     /// nil/0: off. Inference always sees every token.
     public var patchDropout: Float?
+    /// Training only: the chance that a robot sample's proprioception token is hidden.
+    /// Along a demonstration the arm's position already says which way it is going, so
+    /// a policy can learn "keep going" from proprioception and never learn to read the
+    /// scene (the copycat problem, Wen et al. 2020); its first, image-only decision is
+    /// then a guess. Hiding the state now and then makes the image route pay. nil/0: off.
+    public var proprioDropout: Float?
     /// Model width of the trunk and the action expert.
     public var width = 128
     /// Attention heads (width must divide evenly).
@@ -136,6 +142,7 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         try check(flowSteps >= 1, "flowSteps must be ≥ 1")
         try check(discreteBins == 0 || discreteBins >= 2, "discreteBins must be 0 (off) or ≥ 2")
         try check(patchDropout.map { $0.isFinite && (0...1).contains($0) } ?? true, "patchDropout must be within 0...1")
+        try check(proprioDropout.map { $0.isFinite && (0...1).contains($0) } ?? true, "proprioDropout must be within 0...1")
         var seen = Set<String>()
         for e in embodiments {
             let allowed = e.name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }

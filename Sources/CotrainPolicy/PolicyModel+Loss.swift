@@ -41,16 +41,19 @@ extension PolicyModel {
     }
 
     /// Hides a `patchDropout` fraction of each sample's patch tokens (every camera's)
-    /// from attention, drawn from `seed`; keypoint, proprioception and text tokens stay.
+    /// and, with chance `proprioDropout`, its proprioception token from attention,
+    /// drawn from `seed`; keypoint and text tokens stay.
     func dropPatches(_ prefix: EncodedPrefix, seed: UInt64) {
-        guard let rate = config.patchDropout, rate > 0 else { return }
+        let rate = config.patchDropout ?? 0, proprioRate = config.proprioDropout ?? 0
+        guard rate > 0 || proprioRate > 0 else { return }
         var rng = Xoshiro256(seed: seed)
         let t = prefix.sequenceLength
         for s in 0..<prefix.batch {
-            for camera in 0..<config.cameras {
+            for camera in 0..<config.cameras where rate > 0 {
                 let first = s * t + camera * config.cameraTokens
                 for j in first..<(first + config.patchTokens) where rng.uniform(0, 1) < rate { prefix.keyMask[j] = 0 }
             }
+            if proprioRate > 0, rng.uniform(0, 1) < proprioRate { prefix.keyMask[s * t + config.proprioToken] = 0 }
         }
     }
 

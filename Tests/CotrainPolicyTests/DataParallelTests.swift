@@ -97,4 +97,21 @@ import Testing
         let (trained, _) = try with.accumulateGradients(PolicyBatch(samples))
         #expect(trained.total != (try without.evaluate(PolicyBatch(samples))).total)
     }
+
+    @Test("proprioception dropout hides about the given share of samples' state tokens and nothing else")
+    func hidesProprioception() throws {
+        var config = Fixture.config()
+        config.proprioDropout = 0.5
+        let model = Fixture.model(config)
+        var rng = Xoshiro256(seed: 4)
+        let samples = (0..<64).map { _ in Fixture.robot(Fixture.armA, &rng) }
+        let tape = Tape(threads: 1)
+        let prefix = try model.encodePrefix(tape, model.prefixItems(samples), slot: "t")
+        let before = prefix.keyMask.values
+        model.dropPatches(prefix, seed: 7)
+        let after = prefix.keyMask.values, t = config.sequenceLength
+        let hidden = (0..<samples.count).filter { after[$0 * t + config.proprioToken] == 0 }.count
+        #expect((20...44).contains(hidden), "hid \(hidden) of 64")
+        for i in before.indices where i % t != config.proprioToken { #expect(after[i] == before[i]) }
+    }
 }
