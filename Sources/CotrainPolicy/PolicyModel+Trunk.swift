@@ -145,6 +145,7 @@ extension PolicyModel {
         // main camera first); its tokens are then laid out camera after camera.
         let rows = b * config.cameras
         var img: Tensor
+        var keypointToken: Tensor?
         if let stem {
             // 3×3 convolution as a linear map of neighbourhoods; the rows of one patch are
             // consecutive, so the reshape lays each patch's pixels × channels out as its
@@ -155,6 +156,11 @@ extension PolicyModel {
             // (rows, 1, 2k) coordinates → (rows, 1, k·C) → k tokens of width C.
             let k = config.stemChannels!
             img = tape.concatTokens(img, tape.reshape(linear(tape, points, keypoints!, &flops), Shape(rows, k, config.width)))
+            // The same coordinates, every camera's, also go straight into the state token:
+            // "where the arm is and where each keypoint is" in one token, the input of the
+            // classic keypoint visuomotor policies (Levine et al. 2016), one attention hop
+            // from the action expert.
+            keypointToken = linear(tape, tape.reshape(points, Shape(b, 1, 2 * k * config.cameras)), keypointState!, &flops)
         } else {
             img = linear(tape, x.patches, patch, &flops)
         }
@@ -166,11 +172,12 @@ extension PolicyModel {
             if let mask { token = tape.mul(token, mask) }
             prop = prop.map { tape.add($0, token) } ?? token
         }
-        let proprio = prop ?? {
+        var proprio = prop ?? {
             let zero = tape.constant(Shape(b, 1, c))
             zero.fill(0)
             return zero
         }()
+        if let keypointToken { proprio = tape.add(proprio, keypointToken) }
         var text = tape.embedding(textEmbedding.tensor, indices: x.tokens, shape: Shape(b, x.textLength, c))
         var positions = textPositions.tensor
         if x.textLength < config.textTokens {

@@ -62,6 +62,8 @@ public final class PolicyModel {
     /// inverse temperatures, and the `(pixels, 2)` coordinates of the stem's rows.
     let keypoints: LinearLayer?, keypointBeta: Parameter?
     let keypointCoordinates: Tensor?
+    /// Maps every camera's keypoints into the state token (beside proprioception).
+    let keypointState: LinearLayer?
     let textEmbedding: Parameter, textPositions: Parameter, textHead: LinearLayer
     let trunk: [TrunkBlock], trunkNorm: NormLayer
     let time1: LinearLayer, time2: LinearLayer, actionPositions: Parameter
@@ -157,6 +159,7 @@ public final class PolicyModel {
         // stayed spread over the whole image after 2000 steps).
         keypointBeta = config.stemChannels.map { b.make("shared.image.keypoint_beta", Shape($0), std: nil, fill: 40, group: Parameter.noDecay) }
         keypointCoordinates = config.stemChannels == nil ? nil : Self.stemCoordinates(config)
+        keypointState = config.stemChannels.map { b.linear("shared.image.keypoint_state", c, 2 * $0 * config.cameras) }
         parameters = b.parameters
     }
 

@@ -52,6 +52,7 @@ import Testing
         #expect(model.parameter("shared.image.stem.weight")?.shape.dims == [4, 27])
         #expect(model.parameter("shared.image.keypoints.weight")?.shape.dims == [4 * 16, 8])
         #expect(model.parameter("shared.image.positions")?.shape.dims == [8, 16])
+        #expect(model.parameter("shared.image.keypoint_state.weight")?.shape.dims == [16, 8])  // keypoints into the state token
         let trainer = try Self.trainer(model)
         for batch in Self.batches().prefix(2) { _ = try trainer.step(batch, learningRate: 1e-3) }
         var rng = Xoshiro256(seed: 11)
