@@ -56,17 +56,23 @@ public struct MixtureSampler: Sendable {
                 cumulative += choice.probability
                 if u < cumulative { source = choice.source; break }
             }
-            refs.append(draw(source, &rng))
+            refs.append(draw(source, &rng, startFraction: phase.episodeStartFraction))
         }
         return refs
     }
 
-    private func draw(_ source: DataSource, _ rng: inout SimRandom) -> SampleRef {
+    private func draw(_ source: DataSource, _ rng: inout SimRandom, startFraction: Double) -> SampleRef {
         if source == .vl {
             let item = rng.below(data.vlSamples.count)
             return SampleRef(source: .vl, item: item, step: 0, textChoice: rng.below(Self.textChoices(data.vlSamples[item])))
         }
         let pool = data.pools[source]!  // validate(against:) guarantees episodes for every weighted source
+        // The draw is only made when the phase asks for it, so phases without it keep
+        // their exact sample sequences.
+        if startFraction > 0, Double(rng.next() >> 11) * 0x1p-53 < startFraction {
+            let episode = rng.below(pool.episodes.count)
+            return SampleRef(source: source, item: episode, step: rng.below(min(recipe.model.chunk, pool.episodes[episode].steps)), textChoice: 0)
+        }
         let (episode, step) = pool.locate(rng.below(pool.totalSteps))
         return SampleRef(source: source, item: episode, step: step, textChoice: 0)
     }

@@ -91,6 +91,7 @@ extension Recipe {
         let learningRate = try f.double("learning_rate")
         let warmup = try f.optionalInt("warmup") ?? 0
         let batchSize = try f.int("batch_size")
+        let startFraction = try f.optionalDouble("episode_start_fraction") ?? 0
         let mixtureValue = try f.required("mixture")
         guard let members = mixtureValue.object else { throw FieldProblem.wrongType(path: f.child("mixture"), expected: "an object of weights") }
         var mixture: [DataSource: Double] = [:]
@@ -125,7 +126,9 @@ extension Recipe {
             }
         }
         try f.finish()
-        return RecipePhase(name: name, steps: steps, learningRate: learningRate, warmup: warmup, batchSize: batchSize, mixture: mixture, switches: switches)
+        var phase = RecipePhase(name: name, steps: steps, learningRate: learningRate, warmup: warmup, batchSize: batchSize, mixture: mixture, switches: switches)
+        phase.episodeStartFraction = startFraction
+        return phase
     }
 
     /// The recipe as JSON with every default spelled out (what ``hash`` covers).
@@ -152,7 +155,9 @@ extension Recipe {
                 ("discrete_action", .double(w.discreteAction)), ("reasoning", .double(w.reasoning)),
             ])),
             ("phases", .array(phases.map { p in
-                .object([
+                // Written only when above 0, so recipes without it keep their hashes.
+                let start: [(String, JSONValue)] = p.episodeStartFraction > 0 ? [("episode_start_fraction", .double(p.episodeStartFraction))] : []
+                return .object([
                     ("name", .string(p.name)), ("steps", .int(Int64(p.steps))), ("learning_rate", .double(p.learningRate)),
                     ("warmup", .int(Int64(p.warmup))), ("batch_size", .int(Int64(p.batchSize))),
                     ("mixture", .object(DataSource.allCases.compactMap { s in
@@ -162,7 +167,7 @@ extension Recipe {
                         ("dense_annotations", .bool(p.switches.denseAnnotations)), ("discrete_actions", .bool(p.switches.discreteActions)),
                         ("chain_of_thought", .bool(p.switches.chainOfThought)), ("human_video", .string(p.switches.humanVideo.rawValue)),
                     ])),
-                ])
+                ] + start)
             })),
         ])
     }

@@ -68,6 +68,9 @@ extension Recipe {
             guard phase.learningRate.isFinite, phase.learningRate > 0, phase.learningRate < 1 else {
                 throw .invalidValue(path: "phase \"\(phase.name)\".learning_rate", reason: "must be within (0, 1), got \(phase.learningRate)")
             }
+            guard phase.episodeStartFraction.isFinite, (0...1).contains(phase.episodeStartFraction) else {
+                throw .invalidValue(path: "phase \"\(phase.name)\".episode_start_fraction", reason: "must be within 0...1, got \(phase.episodeStartFraction)")
+            }
             guard (0...phase.steps).contains(phase.warmup) else {
                 throw .invalidValue(path: "phase \"\(phase.name)\".warmup", reason: "must be within 0...steps (\(phase.steps)), got \(phase.warmup)")
             }

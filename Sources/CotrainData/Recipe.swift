@@ -90,6 +90,11 @@ public struct RecipePhase: Sendable, Equatable {
     public var mixture: [DataSource: Double]
     /// Modality switches for robot and human-video samples.
     public var switches: ModalitySwitches
+    /// Fraction of episode samples drawn from the first chunk of steps of a uniformly
+    /// chosen episode instead of uniformly over all steps. The first chunk is the only
+    /// one decided by the scene alone (the arm has not moved yet) and is a few per cent
+    /// of all steps; 0: uniform over steps.
+    public var episodeStartFraction = 0.0
 
     /// A phase; see docs/recipes.md for each field's range.
     public init(name: String, steps: Int, learningRate: Double, warmup: Int, batchSize: Int, mixture: [DataSource: Double], switches: ModalitySwitches = ModalitySwitches()) {

@@ -161,3 +161,24 @@ func phaseText(_ name: String, steps: Int, batch: Int, _ mixture: String, _ moda
         #expect(throws: RecipeError.self) { try MixtureSampler(recipe: recipe, data: onlyVL) }
     }
 }
+
+@Suite struct EpisodeStartSamplingTests {
+    @Test("episode_start_fraction draws that share of episode samples from the first chunk; recipes without it are unchanged")
+    func startsAreOversampled() throws {
+        let data = SamplerFixture.shared.data
+        func recipe(_ extra: String) throws -> Recipe {
+            try tinyRecipe(#"[{"name":"main","steps":400,"learning_rate":0.001,"batch_size":32,"mixture":{"robot":1}\#(extra)}]"#)
+        }
+        let plain = try MixtureSampler(recipe: try recipe(""), data: data)
+        let starts = try MixtureSampler(recipe: try recipe(#","episode_start_fraction":0.5"#), data: data)
+        let chunk = try recipe("").model.chunk
+        func share(_ sampler: MixtureSampler) -> Double {
+            let refs = (0..<400).flatMap { sampler.references(step: $0) }
+            return Double(refs.filter { $0.step < chunk }.count) / Double(refs.count)
+        }
+        let base = share(plain), boosted = share(starts)
+        #expect(abs(boosted - (0.5 + 0.5 * base)) < 0.03, "first-chunk share \(boosted), uniform \(base)")
+        #expect(try recipe("").hash != recipe(#","episode_start_fraction":0.5"#).hash)
+        #expect(throws: RecipeError.self) { try recipe(#","episode_start_fraction":1.5"#).validate() }
+    }
+}
