@@ -29,7 +29,7 @@ enum StudyCommand {
               --episodes N      episodes per suite cell (default: the suite's)
               --out DIR         output directory (default study)
               --preset quick    robot-only, vl, vl+cross-embodiment; shorter training, fewer
-                                episodes, the study-quick suite (about 30 minutes on 2 cores)
+                                episodes, the study-quick suite (about 2 minutes on 2 cores)
               --data, --vl      train on these stores instead of the built-in data
               --base-steps N    steps of VL pretraining of the shared base every recipe starts
                                 from (default 600; 0 = every recipe starts from scratch)
