@@ -38,7 +38,9 @@ public enum Study {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var stores = (episodes: plan.episodeStores, vl: plan.vlStores)
         if stores.episodes.isEmpty && stores.vl.isEmpty {
-            let built = try plan.builtInData.build(in: "\(out)/data", progress: log)
+            var dataPlan = plan.builtInData
+            dataPlan.wristCamera = dataPlan.wristCamera || plan.recipes.contains { $0.model.wristCamera }
+            let built = try dataPlan.build(in: "\(out)/data", progress: log)
             stores = ([built.episodes], [built.vl])
         }
         let data = try TrainingData.load(ownEmbodiment: plan.ownEmbodiment, episodeStores: stores.episodes, vlStores: stores.vl)

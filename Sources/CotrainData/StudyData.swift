@@ -25,6 +25,8 @@ public struct StudyDataPlan: Sendable, Equatable {
     /// Seed of everything above, and the image size (the models' input size).
     public var seed: UInt64 = 1
     public var imageSize = 64
+    /// Also record the wrist camera (set when a recipe of the study reads it).
+    public var wristCamera = false
 
     /// The defaults above.
     public init() {}
@@ -37,7 +39,7 @@ public struct StudyDataPlan: Sendable, Equatable {
             ("cross_embodiment", .string(crossEmbodiment.rawValue)), ("cross_embodiment_episodes", .int(Int64(crossEmbodimentEpisodes))),
             ("human_video_episodes", .int(Int64(humanVideoEpisodes))), ("vl_samples", .int(Int64(vlSamples))),
             ("probe_samples", .int(Int64(probeSamples))), ("seed", .string(String(seed))), ("image_size", .int(Int64(imageSize))),
-        ])
+        ] + (wristCamera ? [("wrist_camera", .bool(true))] : []))
     }
 
     /// Builds the data under `directory` (`episodes/`, `vl/`, `data.json`) unless it is
@@ -63,6 +65,7 @@ public struct StudyDataPlan: Sendable, Equatable {
         for (kind, count, partSeed) in parts where count > 0 {
             var plan = CollectPlan(embodiment: kind, tasks: tasks, count: count, seed: partSeed)
             plan.imageSize = imageSize
+            plan.wristCamera = wristCamera
             try EpisodeCollector.collect(plan, into: &store)
             progress("collected \(count) \(kind.rawValue) episodes (\(tasks.map(\.rawValue).joined(separator: ", ")))")
         }

@@ -83,7 +83,7 @@ public enum StudyPreset {
     /// cross-embodiment data (do the two gains add up?).
     public static let quickRecipes = ["robot-only", "vl", "vl+cross-embodiment"]
 
-    /// Applies the quick preset (about 30 minutes on two cores): fewer episodes of
+    /// Applies the quick preset (about 2 minutes on two cores): fewer episodes of
     /// data, a shorter schedule, a short VL base, the `study-quick` suite.
     public static func quick(_ plan: inout StudyPlan) throws(RuntimeError) {
         plan.stepScale = 0.35
