@@ -45,26 +45,9 @@ struct Arguments {
 
     /// The value of `--name VALUE` or `--name=VALUE`, or nil when absent.
     mutating func option(_ name: String) throws -> String? {
-        var value: String?
-        var index = 0
-        while index < items.count {
-            let item = items[index]
-            if item == name {
-                guard index + 1 < items.count, !items[index + 1].hasPrefix("--") else {
-                    throw UsageError(message: "\(name) needs a value", command: command)
-                }
-                guard value == nil else { throw UsageError(message: "\(name) given twice", command: command) }
-                value = items[index + 1]
-                items.removeSubrange(index ... index + 1)
-            } else if item.hasPrefix(name + "=") {
-                guard value == nil else { throw UsageError(message: "\(name) given twice", command: command) }
-                value = String(item.dropFirst(name.count + 1))
-                items.remove(at: index)
-            } else {
-                index += 1
-            }
-        }
-        return value
+        let values = try repeated(name)
+        guard values.count <= 1 else { throw UsageError(message: "\(name) given twice", command: command) }
+        return values.first
     }
 
     /// Every value of a repeatable `--name VALUE` / `--name=VALUE` option, in order.

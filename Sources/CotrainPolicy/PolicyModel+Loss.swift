@@ -17,7 +17,7 @@ extension PolicyModel {
         let chunks = try normalizedChunks(samples)
         let items = prefixItems(samples)
         let prefix = try encodePrefix(tape, items, slot: "train")
-        if tape.isRecording { dropPatches(prefix, seed: noiseSeed ^ 0x9A7C_4D20_0B5E_77A1) }
+        if tape.isRecording { hideTrainingTokens(prefix, seed: noiseSeed ^ 0x9A7C_4D20_0B5E_77A1) }
         let trunkOut = trunkForward(tape, prefix, flops: &flops)
         var losses = PolicyLosses()
         var parts: [(Tensor, Float)] = []
@@ -43,7 +43,7 @@ extension PolicyModel {
     /// Hides a `patchDropout` fraction of each sample's patch tokens (every camera's)
     /// and, with chance `proprioDropout`, its proprioception token from attention,
     /// drawn from `seed`; keypoint and text tokens stay.
-    func dropPatches(_ prefix: EncodedPrefix, seed: UInt64) {
+    func hideTrainingTokens(_ prefix: EncodedPrefix, seed: UInt64) {
         let rate = config.patchDropout ?? 0, proprioRate = config.proprioDropout ?? 0
         guard rate > 0 || proprioRate > 0 else { return }
         var rng = Xoshiro256(seed: seed)

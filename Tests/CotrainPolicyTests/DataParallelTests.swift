@@ -75,7 +75,7 @@ import Testing
         func mask(seed: UInt64) throws -> [Float] {
             let tape = Tape(threads: 1)
             let prefix = try model.encodePrefix(tape, model.prefixItems(samples), slot: "t")
-            model.dropPatches(prefix, seed: seed)
+            model.hideTrainingTokens(prefix, seed: seed)
             return prefix.keyMask.values
         }
         let m = try mask(seed: 1), t = config.sequenceLength
@@ -108,7 +108,7 @@ import Testing
         let tape = Tape(threads: 1)
         let prefix = try model.encodePrefix(tape, model.prefixItems(samples), slot: "t")
         let before = prefix.keyMask.values
-        model.dropPatches(prefix, seed: 7)
+        model.hideTrainingTokens(prefix, seed: 7)
         let after = prefix.keyMask.values, t = config.sequenceLength
         let hidden = (0..<samples.count).filter { after[$0 * t + config.proprioToken] == 0 }.count
         #expect((20...44).contains(hidden), "hid \(hidden) of 64")
