@@ -51,7 +51,9 @@ import Testing
         let a = try cluster.add("a", embodiment: "ur5e"), b = try cluster.add("b", embodiment: "panda")
         // Round 1 must stay open while h sends four deltas; on a loaded CI machine 1.5 s was
         // not always enough (the round closed without h and the valid delta came late).
-        try a.start { $0.lastRound = 8; $0.minPeers = 1; $0.deadline = .milliseconds(4000) }
+        // Rounds wait for the silent h until the deadline, so the last round is far off:
+        // a node that finished its rounds would answer the hostile frames "shutting down".
+        try a.start { $0.lastRound = 100; $0.minPeers = 1; $0.deadline = .milliseconds(4000) }
 
         // The hostile node joins and is approved like any lab.
         let h = try TLSTestNode("lab-h")
@@ -91,7 +93,7 @@ import Testing
         let first = try #require(a.status().records.first)
         #expect(first.entries.count == 2 && first.entries.contains { $0.node == h.id && $0.deltaHash == valid.deltaHash })
         // An honest lab joins; a keeps running rounds with it whatever h does next.
-        try b.start { $0.lastRound = 8; $0.minPeers = 1; $0.deadline = .milliseconds(4000) }
+        try b.start { $0.lastRound = 100; $0.minPeers = 1; $0.deadline = .milliseconds(4000) }
         try cluster.link(b, to: a)
         // The same delta again, now that round 1 is closed: a replay.
         let ackReplay = try offer(valid.serialized(), signature: valid.signature, round: 1, base: forger.base, on: connection, inbox: inbox)
