@@ -1,6 +1,6 @@
 // One episode = one safetensors file: images U8 (T,H,W,3), optionally wrist_images U8
-// (T,H,W,3) from the wrist camera, proprio F32 (T,P), actions F32 (T,A), and the
-// metadata JSON. Readers map the file and copy single steps straight into batch buffers.
+// (T,H,W,3) from the wrist camera, proprio F32 (T,P), actions F32 (T,A), optionally
+// points F32 (T,cameras,2,3) (where the named objects appear), and the metadata JSON. Readers map the file and copy single steps straight into batch buffers.
 import CotrainCore
 import CotrainSim
 
@@ -15,18 +15,28 @@ public struct EpisodeRecord: Sendable, Equatable {
     /// (T, P) and (T, A), row-major.
     public var proprio: [Float]
     public var actions: [Float]
+    /// (T, cameras, 2, 3) labelled points of the named objects (`SimEnvironment.namedPoints`),
+    /// or empty. Cameras: 1, or 2 with wrist images.
+    public var points: [Float]
 
     /// A record from explicit parts (e.g. a real arm's log); sizes are checked on write.
-    public init(metadata: EpisodeMetadata, images: [UInt8], wristImages: [UInt8] = [], proprio: [Float], actions: [Float]) {
+    public init(
+        metadata: EpisodeMetadata, images: [UInt8], wristImages: [UInt8] = [], proprio: [Float], actions: [Float],
+        points: [Float] = []
+    ) {
         self.metadata = metadata; self.images = images; self.wristImages = wristImages
-        self.proprio = proprio; self.actions = actions
+        self.proprio = proprio; self.actions = actions; self.points = points
     }
+
+    /// Floats per step of `points`: cameras × slots × (x, y, visible).
+    static func pointWidth(cameras: Int) -> Int { cameras * SimEnvironment.pointSlots * 3 }
 
     /// A record of a simulator episode.
     public init(episode: Episode, source: String, shifts: [String], scene: SceneConfig) {
         self.init(
             metadata: EpisodeMetadata(episode: episode, source: source, shifts: shifts, scene: scene),
-            images: episode.images, wristImages: episode.wristImages, proprio: episode.proprio, actions: episode.actions)
+            images: episode.images, wristImages: episode.wristImages, proprio: episode.proprio, actions: episode.actions,
+            points: episode.points)
     }
 
     /// The file's bytes (deterministic: same record ⇒ same bytes).
@@ -34,7 +44,8 @@ public struct EpisodeRecord: Sendable, Equatable {
         let m = metadata
         guard images.count == m.steps * m.imageHeight * m.imageWidth * 3,
             wristImages.isEmpty || wristImages.count == images.count,
-            proprio.count == m.steps * m.proprioDimension, actions.count == m.steps * m.actionDimension
+            proprio.count == m.steps * m.proprioDimension, actions.count == m.steps * m.actionDimension,
+            points.isEmpty || points.count == m.steps * Self.pointWidth(cameras: wristImages.isEmpty ? 1 : 2)
         else {
             throw DataError.badEpisode(file: "(new episode)", reason: "tensor sizes do not match steps × widths in the metadata")
         }
@@ -45,6 +56,9 @@ public struct EpisodeRecord: Sendable, Equatable {
         }
         try writer.add("proprio", shape: [m.steps, m.proprioDimension], values: proprio)
         try writer.add("actions", shape: [m.steps, m.actionDimension], values: actions)
+        if !points.isEmpty {
+            try writer.add("points", shape: [m.steps, wristImages.isEmpty ? 1 : 2, SimEnvironment.pointSlots, 3], values: points)
+        }
         return try writer.bytes()
     }
 }
@@ -59,6 +73,7 @@ public final class StoredEpisode: Sendable {
     private let wristTensor: SafetensorsTensor?
     private let proprioTensor: SafetensorsTensor
     private let actionTensor: SafetensorsTensor
+    private let pointTensor: SafetensorsTensor?
 
     /// Validates an opened file as an episode (`name` is used in errors).
     public init(file: SafetensorsFile, name: String) throws(DataError) {
@@ -85,7 +100,9 @@ public final class StoredEpisode: Sendable {
             ? nil : try tensor("wrist_images", .u8, [m.steps, m.imageHeight, m.imageWidth, 3])
         proprioTensor = try tensor("proprio", .f32, [m.steps, m.proprioDimension])
         actionTensor = try tensor("actions", .f32, [m.steps, m.actionDimension])
-        guard file.tensors.count == 3 + (wristTensor == nil ? 0 : 1) else {
+        pointTensor = file.header.tensor(named: "points") == nil
+            ? nil : try tensor("points", .f32, [m.steps, wristTensor == nil ? 1 : 2, SimEnvironment.pointSlots, 3])
+        guard file.tensors.count == 3 + (wristTensor == nil ? 0 : 1) + (pointTensor == nil ? 0 : 1) else {
             throw .badEpisode(file: name, reason: "unexpected extra tensors")
         }
         self.file = file
@@ -123,6 +140,21 @@ public final class StoredEpisode: Sendable {
             destination.copyMemory(from: raw.baseAddress! + step * size, byteCount: size)
         }
     }
+
+    /// Whether the episode holds labelled points of its named objects.
+    public var hasPoints: Bool { pointTensor != nil }
+    /// Floats per step of the points: cameras × slots × (x, y, visible).
+    public var pointWidth: Int { EpisodeRecord.pointWidth(cameras: hasWristImages ? 2 : 1) }
+
+    /// Copies the points of `step` (`pointWidth` floats) to `destination`.
+    /// - Precondition: `hasPoints`.
+    public func copyPoints(step: Int, to destination: UnsafeMutablePointer<Float>) {
+        guard let pointTensor else { preconditionFailure("the episode has no points") }
+        copyRows(pointTensor, width: pointWidth, step: step, count: 1, to: destination)
+    }
+
+    /// All points, (T, cameras, 2, 3), or empty without labels.
+    public func pointRows() -> [Float] { pointTensor.map { rows($0, width: pointWidth) } ?? [] }
 
     /// Copies `count` proprio rows starting at `step` to `destination` (row-major).
     public func copyProprio(step: Int, count: Int = 1, to destination: UnsafeMutablePointer<Float>) {

@@ -36,6 +36,21 @@ extension MixtureSampler {
         batch.annotations[row] = nil; batch.reasonings[row] = nil
     }
 
+    /// The main camera's labels, and the wrist camera's when the row has its image; a
+    /// label that is not finite or lies outside the image gets weight 0.
+    static func copyPoints(_ episode: StoredEpisode, step: Int, row: Int, wrist: Bool, into batch: inout TrainingBatch) {
+        var labels = [Float](repeating: 0, count: episode.pointWidth)
+        labels.withUnsafeMutableBufferPointer { episode.copyPoints(step: step, to: $0.baseAddress!) }
+        let perCamera = SimEnvironment.pointSlots * 3
+        let cameras = min(batch.pointWidth, wrist ? labels.count : perCamera) / perCamera
+        for i in 0..<(cameras * SimEnvironment.pointSlots) {
+            let (x, y, w) = (labels[3 * i], labels[3 * i + 1], labels[3 * i + 2])
+            let ok = x.isFinite && y.isFinite && abs(x) <= 1 && abs(y) <= 1 && w == 1
+            let o = row * batch.pointWidth + 3 * i
+            (batch.points[o], batch.points[o + 1], batch.points[o + 2]) = ok ? (x, y, 1) : (0, 0, 0)
+        }
+    }
+
     func writeEpisode(_ ref: SampleRef, row: Int, losses: LossSet, into batch: inout TrainingBatch) {
         let pool = data.pools[ref.source]!
         let episode = pool.episodes[ref.item], stats = pool.stats[ref.item]
@@ -50,6 +65,7 @@ extension MixtureSampler {
         if batch.hasWrist[row] {
             batch.wristImages.withUnsafeMutableBytes { out in episode.copyWristImage(step: t, to: out.baseAddress! + row * pixels) }
         }
+        if episode.hasPoints { Self.copyPoints(episode, step: t, row: row, wrist: batch.hasWrist[row], into: &batch) }
         batch.proprio.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress! + row * pw
             episode.copyProprio(step: t, to: base)
@@ -109,5 +125,7 @@ extension MixtureSampler {
         batch.actionMask.withUnsafeMutableBufferPointer {
             UnsafeMutableBufferPointer(rebasing: $0[(row * chunk)..<((row + 1) * chunk)]).update(repeating: 0)
         }
+        let w = batch.pointWidth
+        batch.points.withUnsafeMutableBufferPointer { UnsafeMutableBufferPointer(rebasing: $0[(row * w)..<((row + 1) * w)]).update(repeating: 0) }
     }
 }

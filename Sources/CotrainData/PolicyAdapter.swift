@@ -53,6 +53,7 @@ public struct PolicyAdapter: Sendable {
         c.wristCamera = m.wristCamera ? true : nil
         c.patchDropout = m.patchDropout > 0 ? Float(m.patchDropout) : nil
         c.proprioDropout = m.proprioDropout > 0 ? Float(m.proprioDropout) : nil
+        c.pointers = m.pointers > 0 ? m.pointers : nil
         c.width = m.width; c.layers = m.layers; c.heads = m.heads
         c.expertLayers = m.expertLayers; c.expertWidth = m.expertWidth
         c.chunkLength = m.chunk; c.executeSteps = max(1, m.chunk / 2)
@@ -102,7 +103,8 @@ public struct PolicyAdapter: Sendable {
             samples.append(s)
         }
         let weights = LossWeights(
-            flow: Float(w.action), text: textCount > 0 ? textMass / Float(textCount) : 0, tokens: Float(w.discreteAction))
+            flow: Float(w.action), text: textCount > 0 ? textMass / Float(textCount) : 0, tokens: Float(w.discreteAction),
+            pointing: Float(w.pointing))
         return (PolicyBatch(samples), weights)
     }
 
@@ -133,6 +135,12 @@ public struct PolicyAdapter: Sendable {
             image: image, embodiment: kind.rawValue, proprio: proprio, actions: actions, prompt: prompt, target: target,
             flowWeight: losses.contains(.action) ? 1 : 0, tokenWeight: losses.contains(.discreteAction) ? 1 : 0)
         sample.wristImage = wrist
+        let pw = batch.pointWidth
+        let labels = Array(batch.points[(row * pw)..<((row + 1) * pw)])
+        if labels.enumerated().contains(where: { $0.offset % 3 == 2 && $0.element > 0 }) {
+            // The policy's layout is per camera it reads; the batch has the same cameras.
+            sample.points = labels
+        }
         return sample
     }
 }

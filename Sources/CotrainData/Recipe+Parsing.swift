@@ -57,6 +57,7 @@ extension Recipe {
         m.wristCamera = try f.optionalBool("wrist_camera") ?? m.wristCamera
         m.patchDropout = try f.optionalDouble("patch_dropout") ?? m.patchDropout
         m.proprioDropout = try f.optionalDouble("proprio_dropout") ?? m.proprioDropout
+        m.pointers = try f.optionalInt("pointers") ?? m.pointers
         m.width = try f.optionalInt("width") ?? m.width
         m.layers = try f.optionalInt("layers") ?? m.layers
         m.heads = try f.optionalInt("heads") ?? m.heads
@@ -80,6 +81,7 @@ extension Recipe {
         w.annotation = try f.optionalDouble("annotation") ?? w.annotation
         w.discreteAction = try f.optionalDouble("discrete_action") ?? w.discreteAction
         w.reasoning = try f.optionalDouble("reasoning") ?? w.reasoning
+        w.pointing = try f.optionalDouble("pointing") ?? w.pointing
         try f.finish()
         return w
     }
@@ -134,11 +136,14 @@ extension Recipe {
     /// The recipe as JSON with every default spelled out (what ``hash`` covers).
     public var json: JSONValue {
         let m = model, w = lossWeights
-        // `wrist_camera`, `patch_dropout` and `proprio_dropout` are written only when on,
-        // so recipes without them keep their hashes.
+        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `pointers` and the
+        // `pointing` weight are written only when on, so recipes without them keep their
+        // hashes.
         let wrist: [(String, JSONValue)] = (m.wristCamera ? [("wrist_camera", .bool(true))] : [])
             + (m.patchDropout > 0 ? [("patch_dropout", .double(m.patchDropout))] : [])
             + (m.proprioDropout > 0 ? [("proprio_dropout", .double(m.proprioDropout))] : [])
+            + (m.pointers > 0 ? [("pointers", .int(Int64(m.pointers)))] : [])
+        let pointing: [(String, JSONValue)] = w.pointing > 0 ? [("pointing", .double(w.pointing))] : []
         return .object([
             ("format", .string(Recipe.format)), ("name", .string(name)), ("description", .string(description)),
             ("question", .string(question)), ("seed", .int(Int64(bitPattern: seed))), ("sharing", .string(sharing.rawValue)),
@@ -153,7 +158,7 @@ extension Recipe {
             ("loss_weights", .object([
                 ("action", .double(w.action)), ("text", .double(w.text)), ("annotation", .double(w.annotation)),
                 ("discrete_action", .double(w.discreteAction)), ("reasoning", .double(w.reasoning)),
-            ])),
+            ] + pointing)),
             ("phases", .array(phases.map { p in
                 // Written only when above 0, so recipes without it keep their hashes.
                 let start: [(String, JSONValue)] = p.episodeStartFraction > 0 ? [("episode_start_fraction", .double(p.episodeStartFraction))] : []

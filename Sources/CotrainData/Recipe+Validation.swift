@@ -44,7 +44,15 @@ extension Recipe {
         guard m.proprioDropout.isFinite, (0...0.9).contains(m.proprioDropout) else {
             throw .invalidValue(path: "model.proprio_dropout", reason: "must be within 0...0.9, got \(m.proprioDropout)")
         }
+        guard (0...4).contains(m.pointers) else { throw .invalidValue(path: "model.pointers", reason: "must be within 0...4 (0: off), got \(m.pointers)") }
+        guard m.pointers == 0 || m.stemChannels > 0 else {
+            throw .invalidValue(path: "model.pointers", reason: "pointers read the stem's channels: set model.stem_channels too")
+        }
         guard (0...64).contains(m.stemChannels) else { throw .invalidValue(path: "model.stem_channels", reason: "must be within 0...64 (0: no stem), got \(m.stemChannels)") }
+        guard (0...4).contains(m.pointers) else { throw .invalidValue(path: "model.pointers", reason: "must be within 0...4 (0: off), got \(m.pointers)") }
+        guard m.pointers == 0 || m.stemChannels > 0 else {
+            throw .invalidValue(path: "model.pointers", reason: "pointers read the stem's channels: set model.stem_channels too")
+        }
         try positive(m.width, "width", max: 4096); try positive(m.layers, "layers", max: 64); try positive(m.heads, "heads", max: 64)
         try positive(m.chunk, "chunk", max: 256); try positive(m.flowSteps, "flow_steps", max: 1000)
         try positive(m.textTokens, "text_tokens", max: 4096)
@@ -56,7 +64,7 @@ extension Recipe {
         }
         guard (2...4096).contains(m.actionBins) else { throw .invalidValue(path: "model.action_bins", reason: "must be within 2...4096, got \(m.actionBins)") }
         let w = lossWeights
-        for (key, value) in [("action", w.action), ("text", w.text), ("annotation", w.annotation), ("discrete_action", w.discreteAction), ("reasoning", w.reasoning)] {
+        for (key, value) in [("action", w.action), ("text", w.text), ("annotation", w.annotation), ("discrete_action", w.discreteAction), ("reasoning", w.reasoning), ("pointing", w.pointing)] {
             guard value.isFinite, value >= 0 else { throw .invalidValue(path: "loss_weights.\(key)", reason: "must be finite and ≥ 0, got \(value)") }
         }
         guard !phases.isEmpty else { throw .noPhases }

@@ -18,6 +18,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var patchDropout = 0.0
     /// Chance a robot sample's proprioception is hidden in training (`PolicyConfig.proprioDropout`).
     public var proprioDropout = 0.0
+    /// Language-conditioned pointers per camera (0: off; needs a stem); see
+    /// `PolicyConfig.pointers`.
+    public var pointers = 0
     /// Transformer width, depth and attention heads (width % heads == 0).
     public var width = 64
     public var layers = 2
@@ -52,6 +55,9 @@ public struct RecipeLossWeights: Sendable, Equatable {
     public var annotation = 0.5
     public var discreteAction = 0.5
     public var reasoning = 0.5
+    /// The pointers' error against labelled points (episodes collected by `data
+    /// collect` carry them); 0: the pointers learn from the action loss alone.
+    public var pointing = 0.0
 
     /// The defaults above.
     public init() {}

@@ -127,7 +127,9 @@ public final class Trainer {
             ("tokens", .double(Double(l.tokens))), ("grad_norm", .double(Double(report.gradNorm))),
             ("action_samples", .int(Int64(l.actionSamples))), ("text_samples", .int(Int64(l.textSamples))),
             ("token_samples", .int(Int64(l.tokenSamples))),
-        ]).canonicalString
+        ] + (l.pointingSamples > 0
+            ? [("pointing", .double(Double(l.pointing))), ("pointing_samples", .int(Int64(l.pointingSamples)))] : [])
+        ).canonicalString
     }
 
     /// Mean losses over log lines (action and text over the lines that had them).

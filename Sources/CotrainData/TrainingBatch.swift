@@ -52,6 +52,10 @@ public struct TrainingBatch: Sendable {
     public internal(set) var wristImages: [UInt8]
     /// Per row: whether `wristImages` holds this row's wrist image.
     public internal(set) var hasWrist: [Bool]
+    /// (B, cameras, 2, 3) labelled points of the named objects (see `EpisodeRecord.points`),
+    /// zero (weight 0) for rows without labels; `pointWidth` floats per row.
+    public internal(set) var points: [Float]
+    public let pointWidth: Int
     /// (B, P) normalised proprio, zero beyond the sample's own width.
     public internal(set) var proprio: [Float]
     /// (B, H, A) normalised actions, zero-padded; (B, H) mask, 1 = real step.
@@ -79,6 +83,8 @@ public struct TrainingBatch: Sendable {
         self.proprioWidth = proprioWidth; self.actionWidth = actionWidth
         images = [UInt8](repeating: 0, count: capacity * imageSize * imageSize * 3)
         wristImages = wristCamera ? images : []
+        pointWidth = EpisodeRecord.pointWidth(cameras: wristCamera ? 2 : 1)
+        points = [Float](repeating: 0, count: capacity * pointWidth)
         hasWrist = [Bool](repeating: false, count: capacity)
         proprio = [Float](repeating: 0, count: capacity * proprioWidth)
         actions = [Float](repeating: 0, count: capacity * chunk * actionWidth)

@@ -27,6 +27,12 @@ public struct PolicySample: Sendable {
     public var prompt: String?
     /// The text to predict: an answer, caption or reasoning annotation.
     public var target: String?
+    /// Labelled points for the `pointing` loss (models with `pointers`): per camera
+    /// (main, then wrist) and per slot (`PolicySample.pointSlots`: the named object,
+    /// then the destination), `(x, y, weight)` with x, y in the image's [−1, 1]
+    /// coordinates (x right, y down) and weight 0 where the slot is unused or out of
+    /// view. nil: no labels.
+    public var points: [Float]?
     /// Weight of the action loss (M_flow).
     public var flowWeight: Float
     /// Weight of the text loss (M_text).
@@ -43,6 +49,9 @@ public struct PolicySample: Sendable {
         (self.prompt, self.target) = (prompt, target)
         (self.flowWeight, self.textWeight, self.tokenWeight) = (flowWeight, textWeight, tokenWeight)
     }
+
+    /// Point slots per camera in `points`: the named object, the destination.
+    public static let pointSlots = 2
 
     /// True if the sample feeds the action loss.
     var hasActions: Bool { actions != nil && flowWeight > 0 }
@@ -72,10 +81,12 @@ public struct LossWeights: Sendable, Equatable {
     public var text: Float
     /// Weight of the discrete action-token loss (w_tok).
     public var tokens: Float
+    /// Weight of the pointing loss: the pointers' squared error against labelled points.
+    public var pointing: Float
 
-    /// Weights; defaults 1, 1, 0.1.
-    public init(flow: Float = 1, text: Float = 1, tokens: Float = 0.1) {
-        (self.flow, self.text, self.tokens) = (flow, text, tokens)
+    /// Weights; defaults 1, 1, 0.1, 0.
+    public init(flow: Float = 1, text: Float = 1, tokens: Float = 0.1, pointing: Float = 0) {
+        (self.flow, self.text, self.tokens, self.pointing) = (flow, text, tokens, pointing)
     }
 }
 
@@ -90,8 +101,10 @@ public struct PolicyLosses: Sendable, Equatable {
     public var text: Float = 0
     /// Discrete action-token cross-entropy (nats per token).
     public var tokens: Float = 0
+    /// Pointing MSE in image coordinates ([−1, 1] across the image).
+    public var pointing: Float = 0
     /// Samples that fed each objective.
-    public var actionSamples = 0, textSamples = 0, tokenSamples = 0
+    public var actionSamples = 0, textSamples = 0, tokenSamples = 0, pointingSamples = 0
 }
 
 /// The token ids of one sample's text segment.

@@ -64,6 +64,17 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// scene (the copycat problem, Wen et al. 2020); its first, image-only decision is
     /// then a guess. Hiding the state now and then makes the image route pay. nil/0: off.
     public var proprioDropout: Float?
+    /// Language-conditioned pointers (needs a stem): this many points per camera that
+    /// the policy locates from the instruction, fed straight to every action token.
+    /// The trunk's state token, which has read the instruction, makes one query per
+    /// pointer over the stem's channels ("red, cube-like"); a soft-argmax over the
+    /// query-weighted stem map gives the point. Keypoint tokens make the trunk route
+    /// "which channel is the named object" through attention and the action expert read
+    /// it back through another; a pointer is that selection as one multiply, so the
+    /// expert sees "the named object is here" as two numbers. Training data with
+    /// labelled points (simulator episodes, VL pointing answers) can supervise it
+    /// directly (the `pointing` loss). nil: off.
+    public var pointers: Int?
     /// Model width of the trunk and the action expert.
     public var width = 128
     /// Attention heads (width must divide evenly).
@@ -115,6 +126,8 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     public var cameras: Int { wristCamera == true ? 2 : 1 }
     /// Floats per flattened patch (pixels, or stem channels, per patch position).
     public var patchFeatures: Int { patchSize * patchSize * (stemChannels ?? 3) }
+    /// Point values the pointers give per sample: (x, y) per pointer and camera.
+    public var pointerOutputs: Int { 2 * (pointers ?? 0) * cameras }
     /// Inputs of one stem filter: a 3×3 neighbourhood of RGB values.
     public static let stemInputs = 27
     /// Trunk sequence length: image tokens, one proprioception token, text tokens.
@@ -142,6 +155,8 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         try check(flowSteps >= 1, "flowSteps must be ≥ 1")
         try check(discreteBins == 0 || discreteBins >= 2, "discreteBins must be 0 (off) or ≥ 2")
         try check(patchDropout.map { $0.isFinite && (0...1).contains($0) } ?? true, "patchDropout must be within 0...1")
+        try check(pointers.map { (1...4).contains($0) } ?? true, "pointers \(pointers ?? 0) must be in 1...4 (or absent)")
+        try check(pointers == nil || stemChannels != nil, "pointers need a stem (stemChannels)")
         try check(proprioDropout.map { $0.isFinite && (0...1).contains($0) } ?? true, "proprioDropout must be within 0...1")
         var seen = Set<String>()
         for e in embodiments {

@@ -11,6 +11,9 @@ struct ExpertContext {
     let keyValues: [Tensor]
     /// `(B, T + H)`: the prefix key mask, then ones for the action tokens.
     let keyMask: Tensor
+    /// `(B, E)` added to every action token (models with pointers): the points and the
+    /// state token, so the expert reads "the named object is here" without attention.
+    let condition: Tensor?
 }
 
 /// One robot's action-side input: `(B,H,A)` actions and the `(B,H,E)` sample mask.
@@ -23,7 +26,10 @@ struct ActionInput {
 
 extension PolicyModel {
     /// Projects the trunk output into every expert layer's keys and values.
-    func expertContext(_ tape: Tape, trunk: Tensor, prefix: EncodedPrefix, flops: inout FlopCount) -> ExpertContext {
+    /// `points` are the pointers' output (models with pointers).
+    func expertContext(
+        _ tape: Tape, trunk: Tensor, prefix: EncodedPrefix, points: Tensor?, flops: inout FlopCount
+    ) -> ExpertContext {
         let (b, t, h) = (prefix.batch, prefix.sequenceLength, config.chunkLength)
         let keyMask = tape.constant(Shape(b, t + h))
         for s in 0..<b {
@@ -37,7 +43,13 @@ extension PolicyModel {
             }
         }
         let kv = expert.map { block in linear(tape, trunk, block.context, &flops) }
-        return ExpertContext(keyValues: kv, keyMask: keyMask)
+        var condition: Tensor?
+        if let points, let pointerCondition, let pointerState {
+            let state = tape.sliceTokens(trunk, start: config.proprioToken, count: 1)
+            let sum = tape.add(linear(tape, points, pointerCondition, &flops), linear(tape, state, pointerState, &flops))
+            condition = tape.reshape(sum, Shape(b, config.expertWidth))
+        }
+        return ExpertContext(keyValues: kv, keyMask: keyMask, condition: condition)
     }
 
     /// The expert over action inputs at times `time (B)` → normed features `(B, H, E)`.
@@ -58,7 +70,8 @@ extension PolicyModel {
         }()
         a = tape.broadcastAdd(a, actionPositions.tensor, repeats: b)
         let features = timeFeatures(tape, time)
-        let embedding = linear(tape, tape.gelu(linear(tape, features, time1, &flops)), time2, &flops)
+        var embedding = linear(tape, tape.gelu(linear(tape, features, time1, &flops)), time2, &flops)
+        if let condition = context.condition { embedding = tape.add(embedding, condition) }
         a = tape.broadcastAdd(a, embedding, outer: b, repeats: h)
         let mask = AttentionMask(keyMask: context.keyMask)
         for (block, prefixKV) in zip(expert, context.keyValues) {

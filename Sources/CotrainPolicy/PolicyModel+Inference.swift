@@ -70,7 +70,10 @@ extension PolicyModel {
         tape.reset()
         var flops = FlopCount()
         let prefix = try encodePrefix(tape, items, slot: "infer", trim: true)
-        let context = expertContext(tape, trunk: trunkForward(tape, prefix, flops: &flops), prefix: prefix, flops: &flops)
+        let (trunk, stem) = trunkPass(tape, prefix, flops: &flops)
+        var points: Tensor?
+        if config.pointers != nil, let stem { points = pointerForward(tape, trunk: trunk, stem: stem, flops: &flops) }
+        let context = expertContext(tape, trunk: trunk, prefix: prefix, points: points, flops: &flops)
         let (b, h) = (items.count, config.chunkLength)
         transposedWeights = transposedStorage
         transposedStorage.refresh(stepLayers)
@@ -108,6 +111,26 @@ extension PolicyModel {
                 })
             }
         }
+    }
+
+    /// Where the pointers point for `observation`: per camera (main, then wrist) and
+    /// pointer, (x, y) in [−1, 1] across the image (x right, y down); nil for a model
+    /// without pointers. What the action expert is told "the named object is here".
+    public func points(_ observation: PolicyObservation) throws(PolicyError) -> [Float]? {
+        guard config.pointers != nil else { return nil }
+        guard config.embodiment(observation.embodiment) != nil else {
+            throw .invalidInput("unknown embodiment \"\(observation.embodiment)\" (model has \(config.embodiments.map(\.name)))")
+        }
+        let item = PrefixItem(
+            image: observation.image, wristImage: observation.wristImage, embodiment: observation.embodiment,
+            proprio: observation.proprio,
+            text: TextLayout(prompt: tokenizer.encode(observation.instruction), target: nil, length: config.textTokens))
+        let tape = inferenceTape()
+        tape.reset()
+        var flops = FlopCount()
+        let prefix = try encodePrefix(tape, [item], slot: "infer", trim: true)
+        let (trunk, stem) = trunkPass(tape, prefix, flops: &flops)
+        return pointerForward(tape, trunk: trunk, stem: stem!, flops: &flops).values
     }
 
     /// Greedy text after `prefix`: up to `maxTokens` tokens or until `eos`.

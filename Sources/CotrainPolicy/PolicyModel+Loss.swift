@@ -18,15 +18,21 @@ extension PolicyModel {
         let items = prefixItems(samples)
         let prefix = try encodePrefix(tape, items, slot: "train")
         if tape.isRecording { hideTrainingTokens(prefix, seed: noiseSeed ^ 0x9A7C_4D20_0B5E_77A1) }
-        let trunkOut = trunkForward(tape, prefix, flops: &flops)
+        let (trunkOut, stem) = trunkPass(tape, prefix, flops: &flops)
         var losses = PolicyLosses()
         var parts: [(Tensor, Float)] = []
+        var points: Tensor?
+        if config.pointers != nil, let stem { points = pointerForward(tape, trunk: trunkOut, stem: stem, flops: &flops) }
+        if let points, weights.pointing > 0, let pointing = pointingLoss(tape, points, samples) {
+            (losses.pointing, losses.pointingSamples) = (pointing.loss[0], pointing.count)
+            parts.append((pointing.loss, weights.pointing))
+        }
 
         if let text = textLoss(tape, trunkOut, prefix, samples, flops: &flops) {
             (losses.text, losses.textSamples) = (text.loss[0], text.count)
             parts.append((text.loss, weights.text))
         }
-        if let action = actionLoss(tape, trunkOut, prefix, samples, chunks, noiseSeed: noiseSeed, flops: &flops) {
+        if let action = actionLoss(tape, trunkOut, prefix, points, samples, chunks, noiseSeed: noiseSeed, flops: &flops) {
             (losses.action, losses.actionSamples) = (action.loss[0], action.count)
             parts.append((action.loss, weights.flow))
         }
@@ -115,7 +121,7 @@ extension PolicyModel {
     /// Flow matching (x_t = t·noise + (1−t)·a, predict noise − a, MSE) or L1
     /// regression (predict a from zeros at t = 1) on samples with `flowWeight > 0`.
     private func actionLoss(
-        _ tape: Tape, _ trunkOut: Tensor, _ prefix: EncodedPrefix, _ samples: [PolicySample],
+        _ tape: Tape, _ trunkOut: Tensor, _ prefix: EncodedPrefix, _ points: Tensor?, _ samples: [PolicySample],
         _ chunks: [(values: [Float], valid: Int)?], noiseSeed: UInt64, flops: inout FlopCount
     ) -> (loss: Tensor, count: Int)? {
         let (b, h) = (samples.count, config.chunkLength)
@@ -138,7 +144,7 @@ extension PolicyModel {
         }
         let inputs = actionInputs(
             tape, embodimentOf: samples.map(\.embodiment), include: { samples[$0].hasActions }, fill: { s, _ in noisy[s]! })
-        let context = expertContext(tape, trunk: trunkOut, prefix: prefix, flops: &flops)
+        let context = expertContext(tape, trunk: trunkOut, prefix: prefix, points: points, flops: &flops)
         let features = expertForward(tape, context, inputs: inputs, time: time, flops: &flops)
         var parts: [(Tensor, Double)] = []
         for input in inputs {
@@ -159,6 +165,34 @@ extension PolicyModel {
             parts.append((loss, mass))
         }
         return (weightedSum(tape, parts), members.count)
+    }
+
+    /// Squared error of the pointers against the samples' labelled points (pointer j ↔
+    /// slot j), mean over labelled (camera, slot) pairs weighted by their label weight.
+    private func pointingLoss(_ tape: Tape, _ points: Tensor, _ samples: [PolicySample]) -> (loss: Tensor, count: Int)? {
+        let (b, cams, m, slots) = (samples.count, config.cameras, config.pointers!, PolicySample.pointSlots)
+        let expected = cams * slots * 3
+        let members = (0..<b).filter { s in
+            guard let p = samples[s].points, p.count == expected else { return false }
+            return (0..<(cams * slots)).contains { p[$0 * 3 + 2] > 0 }
+        }
+        guard !members.isEmpty else { return nil }
+        let rows = b * cams * m
+        let target = tape.constant(Shape(rows, 2)), weights = tape.constant(Shape(rows))
+        target.fill(0)
+        weights.fill(0)
+        for s in members {
+            let p = samples[s].points!
+            for camera in 0..<cams {
+                for j in 0..<Swift.min(m, slots) {
+                    let label = (camera * slots + j) * 3, row = (s * cams + camera) * m + j
+                    target[2 * row] = p[label]
+                    target[2 * row + 1] = p[label + 1]
+                    weights[row] = p[label + 2]
+                }
+            }
+        }
+        return (tape.mseLoss(tape.reshape(points, Shape(rows, 2)), target: target, weights: weights), members.count)
     }
 
     /// Discrete-token ablation: each action dimension binned into `discreteBins`

@@ -140,17 +140,25 @@ extension PolicyModel {
 
     /// The trunk over the encoded prefix → final-normed features `(B, T, C)`.
     func trunkForward(_ tape: Tape, _ x: EncodedPrefix, flops: inout FlopCount) -> Tensor {
+        trunkPass(tape, x, flops: &flops).tokens
+    }
+
+    /// The trunk's features and, with a stem, the stem's `(B·cameras, pixels, K)` map
+    /// (which the pointers read).
+    func trunkPass(_ tape: Tape, _ x: EncodedPrefix, flops: inout FlopCount) -> (tokens: Tensor, stem: Tensor?) {
         let (b, c) = (x.batch, config.width)
         // Every camera of every sample is one row of the image encoder (B·cameras rows,
         // main camera first); its tokens are then laid out camera after camera.
         let rows = b * config.cameras
         var img: Tensor
         var keypointToken: Tensor?
+        var stemMap: Tensor?
         if let stem {
             // 3×3 convolution as a linear map of neighbourhoods; the rows of one patch are
             // consecutive, so the reshape lays each patch's pixels × channels out as its
             // feature vector.
             let features = tape.gelu(linear(tape, x.patches, stem, &flops))
+            stemMap = features
             img = linear(tape, tape.reshape(features, Shape(rows, config.patchTokens, config.patchFeatures)), patch, &flops)
             let points = tape.spatialSoftmax(features, coordinates: keypointCoordinates!, beta: keypointBeta!.tensor)
             // (rows, 1, 2k) coordinates → (rows, 1, k·C) → k tokens of width C.
@@ -194,8 +202,30 @@ extension PolicyModel {
             let up = tape.gelu(linear(tape, layerNorm(tape, h, block.norm2), block.fc, &flops))
             h = tape.add(h, linear(tape, up, block.out, &flops))
         }
-        return layerNorm(tape, h, trunkNorm)
+        return (layerNorm(tape, h, trunkNorm), stemMap)
     }
+
+    /// The pointers' points `(B, 1, pointerOutputs)`: queries from the trunk's state
+    /// token (which has read the instruction) weight the stem's channels, and a
+    /// soft-argmax over each camera's weighted map gives (x, y) in [−1, 1], camera by
+    /// camera, pointer by pointer.
+    func pointerForward(_ tape: Tape, trunk: Tensor, stem: Tensor, flops: inout FlopCount) -> Tensor {
+        let (b, cams) = (trunk.shape[0], config.cameras)
+        let (m, k) = (config.pointers!, config.stemChannels!)
+        let state = tape.sliceTokens(trunk, start: config.proprioToken, count: 1)
+        let query = linear(tape, state, pointerQuery!, &flops)
+        // Every camera of a sample is pointed with the same queries.
+        var queries = query
+        for _ in 1..<cams { queries = tape.concatTokens(queries, query) }
+        queries = tape.reshape(queries, Shape(b * cams, 1, m * k))
+        let map = tape.reshape(stem, Shape(b * cams, config.imageSize * config.imageSize, k))
+        let points = tape.pointer(map, queries: queries, coordinates: keypointCoordinates!, gain: Self.pointerGain)
+        return tape.reshape(points, Shape(b, 1, config.pointerOutputs))
+    }
+
+    /// Scale of the pointer logits at initialisation's query size: with the initial
+    /// queries (std ≈ 0.02·√C) a softer map than this stays flat for hundreds of steps.
+    static let pointerGain: Float = 5
 
     /// Writes the 3×3×3 neighbourhood (zero outside the image; pixels as x/127.5 − 1) of
     /// every pixel, patch by patch, row by row within a patch: `(side/patch)²·patch²`

@@ -64,6 +64,9 @@ public final class PolicyModel {
     let keypointCoordinates: Tensor?
     /// Maps every camera's keypoints into the state token (beside proprioception).
     let keypointState: LinearLayer?
+    /// Pointers: state token → one query over the stem channels per pointer; the points
+    /// and the state token → the conditioning added to every action token.
+    let pointerQuery: LinearLayer?, pointerCondition: LinearLayer?, pointerState: LinearLayer?
     let textEmbedding: Parameter, textPositions: Parameter, textHead: LinearLayer
     let trunk: [TrunkBlock], trunkNorm: NormLayer
     let time1: LinearLayer, time2: LinearLayer, actionPositions: Parameter
@@ -160,6 +163,13 @@ public final class PolicyModel {
         keypointBeta = config.stemChannels.map { b.make("shared.image.keypoint_beta", Shape($0), std: nil, fill: 40, group: Parameter.noDecay) }
         keypointCoordinates = config.stemChannels == nil ? nil : Self.stemCoordinates(config)
         keypointState = config.stemChannels.map { b.linear("shared.image.keypoint_state", c, 2 * $0 * config.cameras) }
+        if let m = config.pointers, let k = config.stemChannels {
+            pointerQuery = b.linear("shared.pointer.query", m * k, c)
+            pointerCondition = b.linear("shared.pointer.condition", e, config.pointerOutputs)
+            pointerState = b.linear("shared.pointer.state", e, c)
+        } else {
+            (pointerQuery, pointerCondition, pointerState) = (nil, nil, nil)
+        }
         parameters = b.parameters
     }
 

@@ -97,11 +97,14 @@ extension PolicyTrainer {
             out.action += l.action * Float(l.actionSamples)
             out.text += l.text * Float(l.textSamples)
             out.tokens += l.tokens * Float(l.tokenSamples)
+            out.pointing += l.pointing * Float(l.pointingSamples)
             out.actionSamples += l.actionSamples; out.textSamples += l.textSamples; out.tokenSamples += l.tokenSamples
+            out.pointingSamples += l.pointingSamples
         }
         if out.actionSamples > 0 { out.action /= Float(out.actionSamples) }
         if out.textSamples > 0 { out.text /= Float(out.textSamples) }
         if out.tokenSamples > 0 { out.tokens /= Float(out.tokenSamples) }
+        if out.pointingSamples > 0 { out.pointing /= Float(out.pointingSamples) }
         return out
     }
 }

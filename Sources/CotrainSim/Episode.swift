@@ -27,6 +27,10 @@ public struct Episode: Sendable, Equatable {
     public var actionDimension: Int
     /// The expert's sub-step at each step, e.g. "move above the red cube".
     public var annotations: [String]
+    /// Where the named objects appear: (steps, cameras, `SimEnvironment.pointSlots`, 3)
+    /// from `SimEnvironment.namedPoints()`, recorded with the images; empty when not
+    /// rendered.
+    public var points: [Float] = []
     /// Outcome: success and milestones reached out of the task's count.
     public var success: Bool
     public var milestonesReached: Int
@@ -46,6 +50,7 @@ public struct Episode: Sendable, Equatable {
         for f in proprio { mix(f.bitPattern) }
         for f in actions { mix(f.bitPattern) }
         for a in annotations { mix(a) }
+        for f in points { mix(f.bitPattern) }
         mix(success ? 1 : 0); mix(milestonesReached)
         return h
     }
@@ -86,6 +91,7 @@ extension ScriptedExpert {
             let (action, annotation) = expert.act(env)
             episode.images += obs.image
             if let w = obs.wristImage { episode.wristImages += w }
+            if env.config.renderImages { episode.points += env.namedPoints() }
             episode.proprio += obs.proprio
             episode.actions += action
             episode.annotations.append(annotation)

@@ -62,3 +62,61 @@ func spatialSoftmaxBackward(
         for c in 0..<k { dbeta[c] += partial[s * k + c] }
     }
 }
+
+// Query-weighted soft-argmax (the policy's language-conditioned pointer): x (R,N,K)
+// features, q (R,M,K) one query per row and pointer → out (R,2M) = per pointer the
+// expected coordinates under p = softmax over n of gain · Σ_k x[r,n,k]·q[r,m,k].
+// probs (R,M,N) kept for backward.
+func pointerForward(
+    _ out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+    _ q: UnsafePointer<Float>, coords: UnsafePointer<Float>, gain: Float, r: Int, n: Int, k: Int, m: Int, threads: Int
+) {
+    parallelRanges(r * m, threads: threads, grain: Swift.max(1, elementwiseGrain / (n * k))) { range in
+        var logits = [Float](repeating: 0, count: n)
+        for item in range {
+            let row = item / m
+            let src = x + row * n * k, query = q + item * k
+            for i in 0..<n {
+                var s: Float = 0
+                for c in 0..<k { s += src[i * k + c] * query[c] }
+                logits[i] = gain * s
+            }
+            let p = probs + item * n
+            logits.withUnsafeBufferPointer { softmaxRow(p, $0.baseAddress!, n) }
+            var (mx, my) = (Float(0), Float(0))
+            for i in 0..<n {
+                mx += p[i] * coords[2 * i]
+                my += p[i] * coords[2 * i + 1]
+            }
+            out[2 * item] = mx
+            out[2 * item + 1] = my
+        }
+    }
+}
+
+// dout (R,2M) → with dl_n = p_n·(gx (cx_n − x̄) + gy (cy_n − ȳ)):
+// dx[r,n,k] += gain · Σ_m dl_n q[r,m,k], dq[r,m,k] += gain · Σ_n dl_n x[r,n,k].
+// Rows are independent, so each thread owns whole rows and the result does not depend
+// on `threads`.
+func pointerBackward(
+    dx: UnsafeMutablePointer<Float>?, dq: UnsafeMutablePointer<Float>?, _ dout: UnsafePointer<Float>,
+    _ out: UnsafePointer<Float>, probs: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ q: UnsafePointer<Float>,
+    coords: UnsafePointer<Float>, gain: Float, r: Int, n: Int, k: Int, m: Int, threads: Int
+) {
+    parallelRanges(r, threads: threads, grain: Swift.max(1, elementwiseGrain / (n * k * m))) { range in
+        for row in range {
+            let src = x + row * n * k
+            for j in 0..<m {
+                let item = row * m + j
+                let (gx, gy) = (dout[2 * item], dout[2 * item + 1])
+                let (mx, my) = (out[2 * item], out[2 * item + 1])
+                let p = probs + item * n, query = q + item * k
+                for i in 0..<n {
+                    let dl = gain * p[i] * (gx * (coords[2 * i] - mx) + gy * (coords[2 * i + 1] - my))
+                    if let dx { for c in 0..<k { dx[row * n * k + i * k + c] += dl * query[c] } }
+                    if let dq { for c in 0..<k { dq[item * k + c] += dl * src[i * k + c] } }
+                }
+            }
+        }
+    }
+}

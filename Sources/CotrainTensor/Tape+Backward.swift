@@ -48,6 +48,12 @@ extension Tape {
             spatialSoftmaxBackward(
                 dx: addGrad(x), dbeta: addGrad(beta), dout, out.data, probs: probs.data, x.data,
                 coords: coordinates.data, beta: beta.data, b: b, n: n, k: k, threads: threads)
+        case let .pointer(x, queries, coordinates, gain, out, probs):
+            guard let dout = outGrad(out) else { return }
+            let (r, k) = (x.shape[0], x.shape.last)
+            pointerBackward(
+                dx: addGrad(x), dq: addGrad(queries), dout, out.data, probs: probs.data, x.data, queries.data,
+                coords: coordinates.data, gain: gain, r: r, n: x.count / r / k, k: k, m: queries.count / r / k, threads: threads)
         case let .attention(rec):
             guard let dout = outGrad(rec.out) else { return }
             // Fused qkv: one gradient buffer, three column offsets; zeroed once.

@@ -115,6 +115,24 @@ extension Tape {
         return out
     }
 
+    /// Query-weighted soft-argmax: for each row of `x (R,N,K)` (K features at N
+    /// positions) and each of its M queries in `queries (R,M·K)`, the softmax over
+    /// positions of `gain · x[n]·query` and the expected coordinates under it, from
+    /// `coordinates (N,2)` → `(R,1,2M)`. A query that weights the "red" features points
+    /// at the red object, so which object is meant can come from elsewhere (the text).
+    public func pointer(_ x: Tensor, queries: Tensor, coordinates: Tensor, gain: Float) -> Tensor {
+        let (r, k) = (x.shape[0], x.shape.last)
+        let (n, m) = (x.count / r / k, queries.count / r / k)
+        precondition(coordinates.count == 2 * n && queries.count == r * m * k && m >= 1,
+                     "pointer: \(x.shape) with \(queries.shape) queries and \(coordinates.shape) coordinates")
+        let out = make(Shape(r, 1, 2 * m), requiresGrad: needsGrad(x, queries))
+        let probs = make(Shape(r, m, n))
+        pointerForward(out.data, probs: probs.data, x.data, queries.data, coords: coordinates.data, gain: gain,
+                       r: r, n: n, k: k, m: m, threads: threads)
+        if out.requiresGrad { record(.pointer(x, queries: queries, coordinates: coordinates, gain: gain, out: out, probs: probs)) }
+        return out
+    }
+
     /// Rows of `table (V,C)` picked by `indices (N)` → `(N,C)`; pass `shape` to get e.g.
     /// `(B,T,C)`. `indices` must stay unchanged until `backward` has run.
     public func embedding(_ table: Tensor, indices: IndexTensor, shape: Shape? = nil) -> Tensor {

@@ -17,6 +17,7 @@ enum TapeEntry {
     case rmsNorm(Tensor, weight: Tensor, out: Tensor, rstd: Tensor)
     case softmax(Tensor, out: Tensor)
     case spatialSoftmax(Tensor, coordinates: Tensor, beta: Tensor, out: Tensor, probs: Tensor)
+    case pointer(Tensor, queries: Tensor, coordinates: Tensor, gain: Float, out: Tensor, probs: Tensor)
     case attention(AttentionRecord)
     case embedding(table: Tensor, indices: IndexTensor, out: Tensor)
     case concat(Tensor, Tensor, out: Tensor)

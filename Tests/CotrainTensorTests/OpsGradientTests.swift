@@ -69,6 +69,25 @@ import Testing
         #expect(abs(out[2]) < 1e-6 && abs(out[3]) < 1e-6)
     }
 
+    @Test func pointer() {
+        let (rows, n, k, m) = (3, 11, 4, 2)
+        let x = r(Shape(rows, n, k), 24, -1, 1), q = r(Shape(rows, 1, m * k), 25, -1, 1)
+        let coordinates = r(Shape(n, 2), 26, -1, 1)
+        GradCheck.check([x, q], eps: 1e-3) { $0.pointer(x, queries: q, coordinates: coordinates, gain: 2) }
+    }
+
+    @Test("pointer: each query points at the position its features match")
+    func pointerValues() {
+        // Feature 0 is high at position 1, feature 1 at position 3; query 0 asks for
+        // feature 0, query 1 for feature 1.
+        let coordinates = Tensor(shape: Shape(4, 2), values: [-1, -1, 1, -1, -1, 1, 1, 1])
+        let x = Tensor(shape: Shape(1, 4, 2), values: [0, 0, 1, 0, 0, 0, 0, 1])
+        let q = Tensor(shape: Shape(1, 1, 4), values: [1, 0, 0, 1])
+        let out = Tape(threads: 1).pointer(x, queries: q, coordinates: coordinates, gain: 60).values
+        #expect(abs(out[0] - 1) < 1e-4 && abs(out[1] - -1) < 1e-4)
+        #expect(abs(out[2] - 1) < 1e-4 && abs(out[3] - 1) < 1e-4)
+    }
+
     @Test("attention: plain, causal, key mask, additive masks, cross-attention",
           arguments: ["none", "causal", "keyMask", "additive", "batchAdditive", "cross"])
     func attention(_ kind: String) {

@@ -1,0 +1,93 @@
+import CotrainCore
+import CotrainPolicy
+import CotrainSim
+import Testing
+
+@testable import CotrainData
+
+/// Labelled points from collection to the pointing loss: stored per step, batched for
+/// the cameras the recipe reads, checked on write and read.
+@Suite struct PointingDataTests {
+    static func recipe(pointers: Int = 1, stem: Int = 2, pointing: Double = 1) throws -> Recipe {
+        try Recipe(bytes: Array((#"{"format":"cotrain.recipe.v1","name":"point","seed":3,"#
+            + #""model":{"image_size":16,"patch_size":8,"stem_channels":\#(stem),"pointers":\#(pointers),"width":32,"layers":1,"heads":2,"#
+            + #""expert_layers":1,"expert_width":32,"chunk":4,"flow_steps":2,"text_tokens":16},"#
+            + #""loss_weights":{"pointing":\#(pointing)},"#
+            + #""phases":[{"name":"main","steps":2,"learning_rate":0.002,"warmup":0,"batch_size":8,"mixture":{"robot":1}}]}"#).utf8))
+    }
+
+    @Test("collected episodes store a label row per step; a main-camera recipe gets the main camera's labels; training logs the pointing loss")
+    func storedBatchedAndTrained() throws {
+        let scratch = Scratch("cotrain-points")
+        var plan = smallPlan(.ur5e, [.pick, .push], count: 3, seed: 5)
+        plan.wristCamera = true
+        let store = try collect(plan, into: scratch.file("episodes"))
+        let episode = try store.open(store.index.entries[0], verify: true)
+        #expect(episode.hasPoints && episode.pointWidth == 12)
+        let rows = episode.pointRows()
+        #expect(rows.count == episode.steps * 12)
+        var step1 = [Float](repeating: 0, count: 12)
+        step1.withUnsafeMutableBufferPointer { episode.copyPoints(step: 1, to: $0.baseAddress!) }
+        #expect(step1 == Array(rows[12..<24]))
+
+        let data = try TrainingData.load(ownEmbodiment: .ur5e, episodeStores: [scratch.file("episodes")], vlStores: [])
+        let recipe = try Self.recipe()
+        let sampler = try MixtureSampler(recipe: recipe, data: data)
+        let adapter = try PolicyAdapter(recipe: recipe, data: data)
+        #expect(adapter.config.pointers == 1 && adapter.config.cameras == 1)
+        var batch = sampler.makeBatch()
+        sampler.fill(&batch, step: 0)
+        let (policyBatch, weights) = try adapter.policyBatch(batch)
+        #expect(weights.pointing == 1)
+        // Every sample's named object is in view of the main camera at most steps.
+        let labelled = policyBatch.samples.filter { $0.points != nil }
+        #expect(labelled.count >= policyBatch.count / 2)
+        for sample in labelled {
+            let p = sample.points!
+            #expect(p.count == 6)  // one camera × two slots × (x, y, weight)
+            #expect(p[2] == 1 && abs(p[0]) <= 1 && abs(p[1]) <= 1)
+            #expect(p[3...5] == [0, 0, 0])  // pick and push name no destination
+        }
+
+        var options = TrainerOptions(outputDirectory: scratch.file("run"))
+        options.threads = 2
+        _ = try Trainer(recipe: recipe, data: data, options: options).run()
+        let log = String(decoding: try readFile(options.logPath, limit: 1 << 20), as: UTF8.self)
+        #expect(log.contains("\"pointing\":") && log.contains("\"pointing_samples\":"))
+    }
+
+    @Test("a record whose points do not match its steps is refused on write; a file with a mis-shaped points tensor is refused on read")
+    func shapesChecked() throws {
+        var env = SimEnvironment(embodiment: .ur5e, config: SimConfig(imageWidth: 16, imageHeight: 16))
+        let episode = ScriptedExpert.record(env: &env, task: TaskSpec(.pick), seed: 2)
+        var record = EpisodeRecord(episode: episode, source: "sim", shifts: [], scene: SceneConfig())
+        let good = try record.fileBytes()
+        #expect(try StoredEpisode(file: try SafetensorsFile(bytes: good), name: "good").hasPoints)
+        record.points.removeLast()
+        #expect(throws: DataError.self) { try record.fileBytes() }
+
+        // Rewrite the file with a points tensor of the wrong shape.
+        let file = try SafetensorsFile(bytes: good)
+        var writer = SafetensorsWriter(metadata: file.metadata)
+        for t in file.tensors {
+            let shape = t.name == "points" ? [t.shape[0], 1, 3, 2] : t.shape
+            try writer.add(t.name, dtype: t.dtype, shape: shape, bytes: file.withBytes(of: t) { Array($0) })
+        }
+        #expect(throws: DataError.self) { try StoredEpisode(file: try SafetensorsFile(bytes: try writer.bytes()), name: "bad") }
+    }
+
+    @Test("recipe checks: pointers need a stem and at most 4; the pointing weight must be ≥ 0; recipes without them keep their hash")
+    func recipeChecks() throws {
+        #expect(throws: RecipeError.invalidValue(path: "model.pointers", reason: "pointers read the stem's channels: set model.stem_channels too")) {
+            try Self.recipe(stem: 0)
+        }
+        #expect(throws: RecipeError.invalidValue(path: "model.pointers", reason: "must be within 0...4 (0: off), got 5")) {
+            try Self.recipe(pointers: 5)
+        }
+        #expect(throws: RecipeError.self) { try Self.recipe(pointing: -1) }
+        let with = try Self.recipe()
+        #expect(with.json.canonicalString.contains("\"pointers\":1") && with.json.canonicalString.contains("\"pointing\":1"))
+        let without = try Self.recipe(pointers: 0, pointing: 0)
+        #expect(!without.json.canonicalString.contains("pointer") && !without.json.canonicalString.contains("pointing"))
+    }
+}
