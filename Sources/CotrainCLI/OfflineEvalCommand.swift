@@ -18,7 +18,9 @@ enum OfflineEvalCommand {
             (1: perfect; 0: no better than always predicting the mean) at the chosen
             steps and over all steps. At step 0 the arm has not moved, so only the
             cameras say where the object is: R² near 0 there means the policy has not
-            learned to localise, whatever its training loss says.
+            learned to localise, whatever its training loss says. For a checkpoint with
+            pointers (docs/model.md) on episodes with labelled points, it also prints how
+            far each pointer lands from the named object, in pixels.
 
             Options:
               --policy FILE     a checkpoint from `cotrain train`
@@ -62,6 +64,10 @@ enum OfflineEvalCommand {
                         .object([("steps", .string(r.label)), ("count", .int(Int64(r.count))),
                                  ("r2", .array(r.r2.map(number))), ("mse", .array(r.mse.map(number)))])
                     })),
+                    ("pointing_px", .array(report.pointing.map { p in
+                        .object([("camera", .string(p.camera)), ("slot", .string(p.slot)), ("count", .int(Int64(p.count))),
+                                 ("t0", p.firstStep.map(number) ?? .null), ("all", number(p.allSteps))])
+                    })),
                 ]).canonicalString)
                 return ExitCode.ok
             }
@@ -72,6 +78,14 @@ enum OfflineEvalCommand {
             }
             print("\(provider.name) on \(report.episodes) \(report.embodiment) episodes of \(store): R² per action component (normalised units)")
             print(table.rendered)
+            if !report.pointing.isEmpty {
+                var points = TextTable(headers: ["camera", "pointer", "n", "t=0 px", "all px"], rightAligned: [2, 3, 4])
+                for p in report.pointing {
+                    points.rows.append([p.camera, p.slot, "\(p.count)", p.firstStep.map { format($0, 2) } ?? "—", format(p.allSteps, 2)])
+                }
+                print("\nPointers: mean distance from the labelled point (pixels)")
+                print(points.rendered)
+            }
             return ExitCode.ok
         })
 }

@@ -4,6 +4,7 @@
 // images say where the object is, and an R² near 0 there means the policy has not
 // learned to localise, whatever its training loss says (docs/study.md).
 import CotrainPolicy
+import CotrainSim
 
 /// R² and mean squared error per action component over a set of episode steps.
 public struct OfflineEvaluationRow: Sendable, Equatable {
@@ -25,6 +26,21 @@ public struct OfflineEvaluationReport: Sendable {
     public var episodes: Int
     /// One row per requested step, then "all".
     public var rows: [OfflineEvaluationRow]
+    /// For a checkpoint with pointers on episodes with labelled points: how far each
+    /// pointer lands from its label, per camera and slot (empty otherwise).
+    public var pointing: [PointingErrorRow] = []
+}
+
+/// Mean distance in pixels between a pointer and its labelled point.
+public struct PointingErrorRow: Sendable, Equatable {
+    /// "main" or "wrist", and "object" or "destination".
+    public var camera: String
+    public var slot: String
+    /// Mean error at step 0 (nil if no episode had the label visible there) and over
+    /// every step with the label visible, with the number of steps.
+    public var firstStep: Double?
+    public var allSteps: Double
+    public var count: Int
 }
 
 public enum OfflineEvaluation {
@@ -46,6 +62,7 @@ public enum OfflineEvaluation {
         }
         let a = spec.actionDimension, side = model.config.imageSize
         var pairs: [String: [(predicted: [Float], recorded: [Float])]] = [:]
+        var pointing = PointingTally(model: model)
         for (n, episode) in chosen.enumerated() {
             let m = episode.metadata
             guard m.imageWidth == side, m.imageHeight == side, m.actionDimension == a, m.proprioDimension == spec.stateDimension else {
@@ -62,12 +79,18 @@ public enum OfflineEvaluation {
                 let recorded = stats.normalize(Array(actions[(t * a)..<((t + 1) * a)]))
                 pairs["all", default: []].append((predicted, recorded))
                 if steps.contains(t) { pairs["t=\(t)", default: []].append((predicted, recorded)) }
+                if episode.hasPoints, let points = try model.points(observation) {
+                    var labels = [Float](repeating: 0, count: episode.pointWidth)
+                    labels.withUnsafeMutableBufferPointer { episode.copyPoints(step: t, to: $0.baseAddress!) }
+                    pointing.add(points, labels: labels, step: t)
+                }
             }
             progress(n + 1, chosen.count)
         }
         let labels = steps.map { "t=\($0)" }.filter { pairs[$0] != nil } + ["all"]
         let rows = labels.map { label in row(label, pairs[label]!, components: a) }
-        return OfflineEvaluationReport(embodiment: embodiment, components: components, episodes: chosen.count, rows: rows)
+        return OfflineEvaluationReport(
+            embodiment: embodiment, components: components, episodes: chosen.count, rows: rows, pointing: pointing.rows)
     }
 
     static func row(_ label: String, _ pairs: [(predicted: [Float], recorded: [Float])], components: Int) -> OfflineEvaluationRow {
@@ -81,5 +104,44 @@ public enum OfflineEvaluation {
             r2.append(total > 1e-12 ? 1 - residual / total : .nan)
         }
         return OfflineEvaluationRow(label: label, count: pairs.count, r2: r2, mse: mse)
+    }
+}
+
+/// Sums of pointer-to-label distances per (camera, slot).
+struct PointingTally {
+    let pointers: Int, cameras: Int, halfSide: Double
+    var sums: [String: (first: Double, firstCount: Int, all: Double, count: Int)] = [:]
+
+    init(model: PolicyModel) {
+        pointers = model.config.pointers ?? 0
+        cameras = model.config.cameras
+        halfSide = Double(model.config.imageSize) / 2
+    }
+
+    /// `points` as `PolicyModel.points` gives them; `labels` as the episode stores them.
+    mutating func add(_ points: [Float], labels: [Float], step: Int) {
+        let slots = SimEnvironment.pointSlots
+        for camera in 0..<min(cameras, labels.count / (slots * 3)) {
+            for j in 0..<min(pointers, slots) {
+                let label = (camera * slots + j) * 3, point = (camera * pointers + j) * 2
+                guard labels[label + 2] > 0 else { continue }
+                let dx = Double(points[point] - labels[label]), dy = Double(points[point + 1] - labels[label + 1])
+                let d = (dx * dx + dy * dy).squareRoot() * halfSide
+                let key = "\(camera) \(j)"
+                var s = sums[key] ?? (0, 0, 0, 0)
+                s.all += d; s.count += 1
+                if step == 0 { s.first += d; s.firstCount += 1 }
+                sums[key] = s
+            }
+        }
+    }
+
+    var rows: [PointingErrorRow] {
+        sums.keys.sorted().map { key in
+            let s = sums[key]!, parts = key.split(separator: " ").map { Int($0)! }
+            return PointingErrorRow(
+                camera: parts[0] == 0 ? "main" : "wrist", slot: parts[1] == 0 ? "object" : "destination",
+                firstStep: s.firstCount > 0 ? s.first / Double(s.firstCount) : nil, allSteps: s.all / Double(s.count), count: s.count)
+        }
     }
 }

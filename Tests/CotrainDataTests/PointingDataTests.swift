@@ -1,5 +1,6 @@
 import CotrainCore
 import CotrainPolicy
+import CotrainRuntime
 import CotrainSim
 import Testing
 
@@ -54,6 +55,34 @@ import Testing
         _ = try Trainer(recipe: recipe, data: data, options: options).run()
         let log = String(decoding: try readFile(options.logPath, limit: 1 << 20), as: UTF8.self)
         #expect(log.contains("\"pointing\":") && log.contains("\"pointing_samples\":"))
+
+        // eval-offline reports where the trained pointer lands.
+        let provider = try CheckpointPolicyProvider(path: options.checkpointPath)
+        let episodes = data.pools[.robot]!.episodes
+        let report = try OfflineEvaluation.run(
+            model: provider.model, episodes: episodes, embodiment: "ur5e", components: Embodiment.make(.ur5e).action.names,
+            steps: [0], limit: 3)
+        let row = try #require(report.pointing.first)
+        #expect(report.pointing.count == 1 && row.camera == "main" && row.slot == "object")
+        #expect(row.count > 0 && row.firstStep != nil && row.allSteps.isFinite && row.allSteps < 16 * 1.5)
+    }
+
+    @Test("pointing errors are distances in pixels, per camera and slot, over visible labels only")
+    func pointingTally() throws {
+        var config = PolicyConfig(embodiments: [EmbodimentSpec(name: "ur5e", stateDimension: 7, actionDimension: 7)])
+        (config.imageSize, config.stemChannels, config.pointers, config.wristCamera) = (16, 2, 2, true)
+        let model = try PolicyModel(config: config, tokenizer: try Tokenizer.build(from: ["pick"]))
+        var tally = PointingTally(model: model)
+        // Main camera: object label at (0, 0), pointer at (0.375, 0.5) → 0.625 × 8 px = 5 px.
+        // Destination hidden; wrist object exact.
+        let points: [Float] = [0.375, 0.5, 0.9, 0.9, 0.1, 0.1, 0, 0]
+        let labels: [Float] = [0, 0, 1, 0.5, 0.5, 0, 0.1, 0.1, 1, 0, 0, 0]
+        tally.add(points, labels: labels, step: 0)
+        tally.add(points, labels: labels, step: 1)
+        let rows = tally.rows
+        #expect(rows.map(\.camera) == ["main", "wrist"] && rows.map(\.slot) == ["object", "object"])
+        #expect(abs(rows[0].allSteps - 5) < 1e-5 && rows[0].firstStep.map { abs($0 - 5) < 1e-5 } == true && rows[0].count == 2)
+        #expect(abs(rows[1].allSteps) < 1e-6)
     }
 
     @Test("a record whose points do not match its steps is refused on write; a file with a mis-shaped points tensor is refused on read")
