@@ -18,6 +18,20 @@ extension MixtureSampler {
         return ("describe the image.", sample.caption)
     }
 
+    /// The point a VL pointing answer names, in the policy's [−1, 1] image coordinates:
+    /// a question of type "point" answered "x C y R", a cell of the
+    /// `SceneDescription.pointGrid`² grid over the image (its centre). nil for other
+    /// tasks or answers that do not parse.
+    static func vlPoint(_ sample: VLSample, choice: Int) -> (Float, Float)? {
+        let k = choice - (sample.caption.isEmpty ? 0 : 1)
+        guard k >= 0, k < sample.qa.count, sample.qa[k].type == "point" else { return nil }
+        let words = sample.qa[k].answer.split(separator: " ")
+        let grid = SceneDescription.pointGrid
+        guard words.count == 4, words[0] == "x", words[2] == "y", let cx = Int(words[1]), let cy = Int(words[3]),
+              (0..<grid).contains(cx), (0..<grid).contains(cy) else { return nil }
+        return ((Float(cx) + 0.5) / Float(grid) * 2 - 1, (Float(cy) + 0.5) / Float(grid) * 2 - 1)
+    }
+
     func writeVL(_ ref: SampleRef, row: Int, into batch: inout TrainingBatch) {
         let sample = data.vlSamples[ref.item]
         let pixels = batch.imageSize * batch.imageSize * 3
@@ -30,6 +44,9 @@ extension MixtureSampler {
         clearNumbers(row: row, in: &batch)
         batch.hasWrist[row] = false
         let (prompt, target) = Self.vlText(sample, choice: ref.textChoice)
+        if let (x, y) = Self.vlPoint(sample, choice: ref.textChoice) {
+            (batch.points[row * batch.pointWidth], batch.points[row * batch.pointWidth + 1], batch.points[row * batch.pointWidth + 2]) = (x, y, 1)
+        }
         batch.proprioDims[row] = 0; batch.actionDims[row] = 0
         batch.embodiments[row] = nil; batch.sources[row] = .vl; batch.losses[row] = .text
         batch.prompts[row] = prompt; batch.textTargets[row] = target

@@ -116,7 +116,9 @@ public struct PolicyAdapter: Sendable {
         let losses = batch.losses[row], prompt = batch.prompts[row]
         guard losses.contains(.action) || losses.contains(.discreteAction), let kind = batch.embodiments[row] else {
             // VL, or human video as text: image + prompt → target, no robot parts.
-            return PolicySample(image: image, prompt: prompt, target: batch.textTargets[row], flowWeight: 0, tokenWeight: 0)
+            var sample = PolicySample(image: image, prompt: prompt, target: batch.textTargets[row], flowWeight: 0, tokenWeight: 0)
+            sample.points = labelledPoints(batch, row: row)
+            return sample
         }
         guard let stats = normalization[kind.rawValue] else {
             throw .policy("batch row \(row) is a \(kind.rawValue) sample but the policy has no \(kind.rawValue) embodiment")
@@ -135,12 +137,15 @@ public struct PolicyAdapter: Sendable {
             image: image, embodiment: kind.rawValue, proprio: proprio, actions: actions, prompt: prompt, target: target,
             flowWeight: losses.contains(.action) ? 1 : 0, tokenWeight: losses.contains(.discreteAction) ? 1 : 0)
         sample.wristImage = wrist
+        sample.points = labelledPoints(batch, row: row)
+        return sample
+    }
+
+    /// The row's labelled points (the batch lays them out per camera the policy reads),
+    /// or nil when none is labelled.
+    func labelledPoints(_ batch: TrainingBatch, row: Int) -> [Float]? {
         let pw = batch.pointWidth
         let labels = Array(batch.points[(row * pw)..<((row + 1) * pw)])
-        if labels.enumerated().contains(where: { $0.offset % 3 == 2 && $0.element > 0 }) {
-            // The policy's layout is per camera it reads; the batch has the same cameras.
-            sample.points = labels
-        }
-        return sample
+        return stride(from: 2, to: pw, by: 3).contains { labels[$0] > 0 } ? labels : nil
     }
 }

@@ -119,4 +119,22 @@ import Testing
         let without = try Self.recipe(pointers: 0, pointing: 0)
         #expect(!without.json.canonicalString.contains("pointer") && !without.json.canonicalString.contains("pointing"))
     }
+
+    @Test("a VL pointing answer \"x C y R\" labels the pointer with the cell's centre; other tasks and bad answers do not")
+    func vlPointingLabels() {
+        let image = RGBImage(width: 2, height: 2, pixels: [UInt8](repeating: 0, count: 12))
+        let sample = VLSample(key: "k", image: image, caption: "a red cube", kind: "scene", qa: [
+            QAPair(question: "what colour is the cube?", answer: "red", type: "colour"),
+            QAPair(question: "where is the red cube?", answer: "x 5 y 9", type: "point"),
+            QAPair(question: "where is the blue cube?", answer: "x 16 y 2", type: "point"),
+            QAPair(question: "where is it?", answer: "left", type: "point"),
+        ])
+        #expect(MixtureSampler.vlPoint(sample, choice: 0) == nil)  // the caption
+        #expect(MixtureSampler.vlPoint(sample, choice: 1) == nil)  // a colour question
+        let p = MixtureSampler.vlPoint(sample, choice: 2)
+        #expect(p.map { abs($0.0 - (5.5 / 8 - 1)) < 1e-6 && abs($0.1 - (9.5 / 8 - 1)) < 1e-6 } == true)
+        #expect(MixtureSampler.vlPoint(sample, choice: 3) == nil)  // outside the 16 × 16 grid
+        #expect(MixtureSampler.vlPoint(sample, choice: 4) == nil)  // not "x C y R"
+        #expect(MixtureSampler.vlPoint(sample, choice: 9) == nil)
+    }
 }
