@@ -66,7 +66,8 @@ enum OfflineEvalCommand {
                     })),
                     ("pointing_px", .array(report.pointing.map { p in
                         .object([("camera", .string(p.camera)), ("slot", .string(p.slot)), ("count", .int(Int64(p.count))),
-                                 ("t0", p.firstStep.map(number) ?? .null), ("all", number(p.allSteps))])
+                                 ("t0", p.firstStep.map(number) ?? .null), ("all", number(p.allSteps)),
+                                 ("median", number(p.median)), ("p90", number(p.p90))])
                     })),
                 ]).canonicalString)
                 return ExitCode.ok
@@ -79,9 +80,10 @@ enum OfflineEvalCommand {
             print("\(provider.name) on \(report.episodes) \(report.embodiment) episodes of \(store): R² per action component (normalised units)")
             print(table.rendered)
             if !report.pointing.isEmpty {
-                var points = TextTable(headers: ["camera", "pointer", "n", "t=0 px", "all px"], rightAligned: [2, 3, 4])
+                var points = TextTable(headers: ["camera", "pointer", "n", "t=0 mean", "mean", "median", "p90"], rightAligned: [2, 3, 4, 5, 6])
                 for p in report.pointing {
-                    points.rows.append([p.camera, p.slot, "\(p.count)", p.firstStep.map { format($0, 2) } ?? "—", format(p.allSteps, 2)])
+                    points.rows.append([p.camera, p.slot, "\(p.count)", p.firstStep.map { format($0, 2) } ?? "—", format(p.allSteps, 2),
+                                        format(p.median, 2), format(p.p90, 2)])
                 }
                 print("\nPointers: mean distance from the labelled point (pixels)")
                 print(points.rendered)

@@ -41,6 +41,10 @@ public struct PointingErrorRow: Sendable, Equatable {
     public var firstStep: Double?
     public var allSteps: Double
     public var count: Int
+    /// Median and 90th percentile over every step: a few pointers on the wrong object
+    /// raise the mean; these say whether the typical one is on target.
+    public var median: Double
+    public var p90: Double
 }
 
 public enum OfflineEvaluation {
@@ -111,6 +115,7 @@ public enum OfflineEvaluation {
 struct PointingTally {
     let pointers: Int, cameras: Int, halfSide: Double
     var sums: [String: (first: Double, firstCount: Int, all: Double, count: Int)] = [:]
+    var distances: [String: [Double]] = [:]
 
     init(model: PolicyModel) {
         pointers = model.config.pointers ?? 0
@@ -132,6 +137,7 @@ struct PointingTally {
                 s.all += d; s.count += 1
                 if step == 0 { s.first += d; s.firstCount += 1 }
                 sums[key] = s
+                distances[key, default: []].append(d)
             }
         }
     }
@@ -139,9 +145,12 @@ struct PointingTally {
     var rows: [PointingErrorRow] {
         sums.keys.sorted().map { key in
             let s = sums[key]!, parts = key.split(separator: " ").map { Int($0)! }
+            let sorted = distances[key]!.sorted()
+            func quantile(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] }
             return PointingErrorRow(
                 camera: parts[0] == 0 ? "main" : "wrist", slot: parts[1] == 0 ? "object" : "destination",
-                firstStep: s.firstCount > 0 ? s.first / Double(s.firstCount) : nil, allSteps: s.all / Double(s.count), count: s.count)
+                firstStep: s.firstCount > 0 ? s.first / Double(s.firstCount) : nil, allSteps: s.all / Double(s.count), count: s.count,
+                median: quantile(0.5), p90: quantile(0.9))
         }
     }
 }

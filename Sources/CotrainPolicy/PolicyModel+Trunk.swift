@@ -206,20 +206,32 @@ extension PolicyModel {
     }
 
     /// The pointers' points `(B, 1, pointerOutputs)`: queries from the trunk's state
-    /// token (which has read the instruction) weight the stem's channels, and a
-    /// soft-argmax over each camera's weighted map gives (x, y) in [−1, 1], camera by
-    /// camera, pointer by pointer.
+    /// token (which has read the instruction) weight the stem's channels at every pixel
+    /// and the trunk's output at the pixel's patch (context the 3×3 stem lacks: a bowl
+    /// and a cube of one colour look alike to it); a soft-argmax over each camera's
+    /// weighted map gives (x, y) in [−1, 1], camera by camera, pointer by pointer.
     func pointerForward(_ tape: Tape, trunk: Tensor, stem: Tensor, flops: inout FlopCount) -> Tensor {
-        let (b, cams) = (trunk.shape[0], config.cameras)
+        let (b, cams, c) = (trunk.shape[0], config.cameras, config.width)
         let (m, k) = (config.pointers!, config.stemChannels!)
         let state = tape.sliceTokens(trunk, start: config.proprioToken, count: 1)
-        let query = linear(tape, state, pointerQuery!, &flops)
         // Every camera of a sample is pointed with the same queries.
-        var queries = query
-        for _ in 1..<cams { queries = tape.concatTokens(queries, query) }
-        queries = tape.reshape(queries, Shape(b * cams, 1, m * k))
+        func perCamera(_ query: Tensor, width: Int) -> Tensor {
+            var all = query
+            for _ in 1..<cams { all = tape.concatTokens(all, query) }
+            return tape.reshape(all, Shape(b * cams, 1, m * width))
+        }
+        let queries = perCamera(linear(tape, state, pointerQuery!, &flops), width: k)
+        let contextQueries = perCamera(linear(tape, state, pointerContext!, &flops), width: c)
+        // Each camera's patch outputs, `(B·cameras, patches, C)`, rows in the stem's order.
+        var patches = tape.sliceTokens(trunk, start: 0, count: config.patchTokens)
+        for camera in 1..<cams {
+            patches = tape.concatTokens(patches, tape.sliceTokens(trunk, start: camera * config.cameraTokens, count: config.patchTokens))
+        }
+        patches = tape.reshape(patches, Shape(b * cams, config.patchTokens, c))
         let map = tape.reshape(stem, Shape(b * cams, config.imageSize * config.imageSize, k))
-        let points = tape.pointer(map, queries: queries, coordinates: keypointCoordinates!, gain: Self.pointerGain)
+        let points = tape.pointer(
+            map, queries: queries, coarse: patches, coarseQueries: contextQueries, coordinates: keypointCoordinates!,
+            gain: Self.pointerGain)
         return tape.reshape(points, Shape(b, 1, config.pointerOutputs))
     }
 

@@ -64,9 +64,10 @@ public final class PolicyModel {
     let keypointCoordinates: Tensor?
     /// Maps every camera's keypoints into the state token (beside proprioception).
     let keypointState: LinearLayer?
-    /// Pointers: state token → one query over the stem channels per pointer; the points
-    /// and the state token → the conditioning added to every action token.
-    let pointerQuery: LinearLayer?, pointerCondition: LinearLayer?, pointerState: LinearLayer?
+    /// Pointers: state token → one query over the stem channels per pointer, and one
+    /// over the trunk's patch outputs (`pointerContext`); the points and the state token
+    /// → the conditioning added to every action token.
+    let pointerQuery: LinearLayer?, pointerContext: LinearLayer?, pointerCondition: LinearLayer?, pointerState: LinearLayer?
     let textEmbedding: Parameter, textPositions: Parameter, textHead: LinearLayer
     let trunk: [TrunkBlock], trunkNorm: NormLayer
     let time1: LinearLayer, time2: LinearLayer, actionPositions: Parameter
@@ -165,10 +166,11 @@ public final class PolicyModel {
         keypointState = config.stemChannels.map { b.linear("shared.image.keypoint_state", c, 2 * $0 * config.cameras) }
         if let m = config.pointers, let k = config.stemChannels {
             pointerQuery = b.linear("shared.pointer.query", m * k, c)
+            pointerContext = b.linear("shared.pointer.context", m * c, c)
             pointerCondition = b.linear("shared.pointer.condition", e, config.pointerOutputs)
             pointerState = b.linear("shared.pointer.state", e, c)
         } else {
-            (pointerQuery, pointerCondition, pointerState) = (nil, nil, nil)
+            (pointerQuery, pointerContext, pointerCondition, pointerState) = (nil, nil, nil, nil)
         }
         parameters = b.parameters
     }

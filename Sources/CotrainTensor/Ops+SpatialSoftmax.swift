@@ -64,21 +64,40 @@ func spatialSoftmaxBackward(
 }
 
 // Query-weighted soft-argmax (the policy's language-conditioned pointer): x (R,N,K)
-// features, q (R,M,K) one query per row and pointer → out (R,2M) = per pointer the
-// expected coordinates under p = softmax over n of gain · Σ_k x[r,n,k]·q[r,m,k].
+// fine features, q (R,M,K) one query per row and pointer, and optionally y (R,N/rep,C)
+// coarse features (each shared by `rep` consecutive positions) with queries qy (R,M,C)
+// → out (R,2M) = per pointer the expected coordinates under
+// p = softmax over n of gain · (Σ_k x[r,n,k]·q[r,m,k] + Σ_c y[r,n/rep,c]·qy[r,m,c]).
 // probs (R,M,N) kept for backward.
+struct PointerShape {
+    let r: Int, n: Int, k: Int, m: Int
+    /// Coarse features per row and how many positions share one (0, 1 without).
+    let c: Int, rep: Int
+}
+
 func pointerForward(
     _ out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
-    _ q: UnsafePointer<Float>, coords: UnsafePointer<Float>, gain: Float, r: Int, n: Int, k: Int, m: Int, threads: Int
+    _ q: UnsafePointer<Float>, coarse y: UnsafePointer<Float>?, coarseQueries qy: UnsafePointer<Float>?,
+    coords: UnsafePointer<Float>, gain: Float, shape: PointerShape, threads: Int
 ) {
+    let (r, n, k, m, c, rep) = (shape.r, shape.n, shape.k, shape.m, shape.c, shape.rep)
     parallelRanges(r * m, threads: threads, grain: Swift.max(1, elementwiseGrain / (n * k))) { range in
         var logits = [Float](repeating: 0, count: n)
+        var coarseLogits = [Float](repeating: 0, count: Swift.max(1, n / rep))
         for item in range {
             let row = item / m
             let src = x + row * n * k, query = q + item * k
+            if let y, let qy {
+                let cells = n / rep, ys = y + row * cells * c, cq = qy + item * c
+                for j in 0..<cells {
+                    var s: Float = 0
+                    for u in 0..<c { s += ys[j * c + u] * cq[u] }
+                    coarseLogits[j] = s
+                }
+            }
             for i in 0..<n {
-                var s: Float = 0
-                for c in 0..<k { s += src[i * k + c] * query[c] }
+                var s: Float = y == nil ? 0 : coarseLogits[i / rep]
+                for u in 0..<k { s += src[i * k + u] * query[u] }
                 logits[i] = gain * s
             }
             let p = probs + item * n
@@ -94,16 +113,20 @@ func pointerForward(
     }
 }
 
-// dout (R,2M) → with dl_n = p_n·(gx (cx_n − x̄) + gy (cy_n − ȳ)):
-// dx[r,n,k] += gain · Σ_m dl_n q[r,m,k], dq[r,m,k] += gain · Σ_n dl_n x[r,n,k].
-// Rows are independent, so each thread owns whole rows and the result does not depend
-// on `threads`.
+// dout (R,2M) → with dl_n = gain · p_n·(gx (cx_n − x̄) + gy (cy_n − ȳ)):
+// dx[r,n,k] += Σ_m dl_n q[r,m,k], dq[r,m,k] += Σ_n dl_n x[r,n,k], and likewise for the
+// coarse map with positions summed per cell. Rows are independent, so each thread owns
+// whole rows and the result does not depend on `threads`.
 func pointerBackward(
-    dx: UnsafeMutablePointer<Float>?, dq: UnsafeMutablePointer<Float>?, _ dout: UnsafePointer<Float>,
+    dx: UnsafeMutablePointer<Float>?, dq: UnsafeMutablePointer<Float>?,
+    dy: UnsafeMutablePointer<Float>?, dqy: UnsafeMutablePointer<Float>?, _ dout: UnsafePointer<Float>,
     _ out: UnsafePointer<Float>, probs: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ q: UnsafePointer<Float>,
-    coords: UnsafePointer<Float>, gain: Float, r: Int, n: Int, k: Int, m: Int, threads: Int
+    coarse y: UnsafePointer<Float>?, coarseQueries qy: UnsafePointer<Float>?,
+    coords: UnsafePointer<Float>, gain: Float, shape: PointerShape, threads: Int
 ) {
+    let (r, n, k, m, c, rep) = (shape.r, shape.n, shape.k, shape.m, shape.c, shape.rep)
     parallelRanges(r, threads: threads, grain: Swift.max(1, elementwiseGrain / (n * k * m))) { range in
+        var cellGrad = [Float](repeating: 0, count: Swift.max(1, n / rep))
         for row in range {
             let src = x + row * n * k
             for j in 0..<m {
@@ -111,10 +134,19 @@ func pointerBackward(
                 let (gx, gy) = (dout[2 * item], dout[2 * item + 1])
                 let (mx, my) = (out[2 * item], out[2 * item + 1])
                 let p = probs + item * n, query = q + item * k
+                if y != nil { for i in cellGrad.indices { cellGrad[i] = 0 } }
                 for i in 0..<n {
                     let dl = gain * p[i] * (gx * (coords[2 * i] - mx) + gy * (coords[2 * i + 1] - my))
-                    if let dx { for c in 0..<k { dx[row * n * k + i * k + c] += dl * query[c] } }
-                    if let dq { for c in 0..<k { dq[item * k + c] += dl * src[i * k + c] } }
+                    if let dx { for u in 0..<k { dx[row * n * k + i * k + u] += dl * query[u] } }
+                    if let dq { for u in 0..<k { dq[item * k + u] += dl * src[i * k + u] } }
+                    if y != nil { cellGrad[i / rep] += dl }
+                }
+                guard let y, let qy else { continue }
+                let cells = n / rep
+                for cell in 0..<cells where cellGrad[cell] != 0 {
+                    let g = cellGrad[cell]
+                    if let dy { for u in 0..<c { dy[(row * cells + cell) * c + u] += g * qy[item * c + u] } }
+                    if let dqy { for u in 0..<c { dqy[item * c + u] += g * y[(row * cells + cell) * c + u] } }
                 }
             }
         }

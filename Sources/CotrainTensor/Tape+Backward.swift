@@ -48,12 +48,13 @@ extension Tape {
             spatialSoftmaxBackward(
                 dx: addGrad(x), dbeta: addGrad(beta), dout, out.data, probs: probs.data, x.data,
                 coords: coordinates.data, beta: beta.data, b: b, n: n, k: k, threads: threads)
-        case let .pointer(x, queries, coordinates, gain, out, probs):
-            guard let dout = outGrad(out) else { return }
-            let (r, k) = (x.shape[0], x.shape.last)
+        case let .pointer(rec):
+            guard let dout = outGrad(rec.out) else { return }
             pointerBackward(
-                dx: addGrad(x), dq: addGrad(queries), dout, out.data, probs: probs.data, x.data, queries.data,
-                coords: coordinates.data, gain: gain, r: r, n: x.count / r / k, k: k, m: queries.count / r / k, threads: threads)
+                dx: addGrad(rec.x), dq: addGrad(rec.queries), dy: rec.coarse.flatMap { addGrad($0) },
+                dqy: rec.coarseQueries.flatMap { addGrad($0) }, dout, rec.out.data, probs: rec.probs.data, rec.x.data,
+                rec.queries.data, coarse: rec.coarse?.data, coarseQueries: rec.coarseQueries?.data,
+                coords: rec.coordinates.data, gain: rec.gain, shape: rec.shape, threads: threads)
         case let .attention(rec):
             guard let dout = outGrad(rec.out) else { return }
             // Fused qkv: one gradient buffer, three column offsets; zeroed once.

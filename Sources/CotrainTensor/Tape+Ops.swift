@@ -120,16 +120,32 @@ extension Tape {
     /// positions of `gain · x[n]·query` and the expected coordinates under it, from
     /// `coordinates (N,2)` → `(R,1,2M)`. A query that weights the "red" features points
     /// at the red object, so which object is meant can come from elsewhere (the text).
-    public func pointer(_ x: Tensor, queries: Tensor, coordinates: Tensor, gain: Float) -> Tensor {
+    /// With `coarse (R,N/rep,C)` and `coarseQueries (R,M·C)`, each position's logit also
+    /// gets `coarse[n / rep]·coarseQuery`: context from a coarser map (e.g. one feature
+    /// vector per image patch, `rep` pixels each) that the fine features lack.
+    public func pointer(
+        _ x: Tensor, queries: Tensor, coarse: Tensor? = nil, coarseQueries: Tensor? = nil, coordinates: Tensor, gain: Float
+    ) -> Tensor {
         let (r, k) = (x.shape[0], x.shape.last)
         let (n, m) = (x.count / r / k, queries.count / r / k)
         precondition(coordinates.count == 2 * n && queries.count == r * m * k && m >= 1,
                      "pointer: \(x.shape) with \(queries.shape) queries and \(coordinates.shape) coordinates")
-        let out = make(Shape(r, 1, 2 * m), requiresGrad: needsGrad(x, queries))
+        var shape = PointerShape(r: r, n: n, k: k, m: m, c: 0, rep: 1)
+        if let coarse {
+            let c = coarse.shape.last, cells = coarse.count / r / c
+            precondition(coarse.shape[0] == r && cells > 0 && n % cells == 0 && coarseQueries?.count == r * m * c,
+                         "pointer: coarse map \(coarse.shape) for \(x.shape), queries \(coarseQueries?.shape.dims ?? [])")
+            shape = PointerShape(r: r, n: n, k: k, m: m, c: c, rep: n / cells)
+        }
+        let out = make(Shape(r, 1, 2 * m), requiresGrad: needsGrad(x, queries) || coarse.map { needsGrad($0, coarseQueries!) } == true)
         let probs = make(Shape(r, m, n))
-        pointerForward(out.data, probs: probs.data, x.data, queries.data, coords: coordinates.data, gain: gain,
-                       r: r, n: n, k: k, m: m, threads: threads)
-        if out.requiresGrad { record(.pointer(x, queries: queries, coordinates: coordinates, gain: gain, out: out, probs: probs)) }
+        pointerForward(out.data, probs: probs.data, x.data, queries.data, coarse: coarse?.data, coarseQueries: coarseQueries?.data,
+                       coords: coordinates.data, gain: gain, shape: shape, threads: threads)
+        if out.requiresGrad {
+            record(.pointer(PointerRecord(
+                x: x, queries: queries, coarse: coarse, coarseQueries: coarseQueries, coordinates: coordinates,
+                gain: gain, shape: shape, out: out, probs: probs)))
+        }
         return out
     }
 

@@ -17,7 +17,7 @@ enum TapeEntry {
     case rmsNorm(Tensor, weight: Tensor, out: Tensor, rstd: Tensor)
     case softmax(Tensor, out: Tensor)
     case spatialSoftmax(Tensor, coordinates: Tensor, beta: Tensor, out: Tensor, probs: Tensor)
-    case pointer(Tensor, queries: Tensor, coordinates: Tensor, gain: Float, out: Tensor, probs: Tensor)
+    case pointer(PointerRecord)
     case attention(AttentionRecord)
     case embedding(table: Tensor, indices: IndexTensor, out: Tensor)
     case concat(Tensor, Tensor, out: Tensor)
@@ -28,6 +28,12 @@ enum TapeEntry {
         logits: Tensor, targets: IndexTensor, weights: Tensor?, probs: Tensor, totalWeight: Float, out: Tensor)
     case regression(
         RegressionLoss, pred: Tensor, target: Tensor, weights: Tensor?, totalWeight: Float, out: Tensor)
+}
+
+/// What the pointer's backward pass needs.
+struct PointerRecord {
+    let x: Tensor, queries: Tensor, coarse: Tensor?, coarseQueries: Tensor?, coordinates: Tensor
+    let gain: Float, shape: PointerShape, out: Tensor, probs: Tensor
 }
 
 /// What attention's backward pass needs.

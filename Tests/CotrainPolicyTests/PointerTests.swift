@@ -72,7 +72,7 @@ import Testing
         let (total, losses) = try model.lossForward(tape, batch, weights: LossWeights(), noiseSeed: 1, flops: &flops)
         #expect(losses.pointingSamples == 0)
         tape.backward(total)
-        for name in ["shared.pointer.query.weight", "shared.pointer.condition.weight", "shared.pointer.state.weight"] {
+        for name in ["shared.pointer.query.weight", "shared.pointer.context.weight", "shared.pointer.condition.weight", "shared.pointer.state.weight"] {
             let grad = try #require(model.parameter(name)?.tensor.gradient)
             #expect(grad.contains { $0 != 0 }, "\(name) has no gradient")
         }

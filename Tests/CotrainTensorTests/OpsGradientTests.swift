@@ -74,6 +74,12 @@ import Testing
         let x = r(Shape(rows, n, k), 24, -1, 1), q = r(Shape(rows, 1, m * k), 25, -1, 1)
         let coordinates = r(Shape(n, 2), 26, -1, 1)
         GradCheck.check([x, q], eps: 1e-3) { $0.pointer(x, queries: q, coordinates: coordinates, gain: 2) }
+        // With a coarse map shared by every 4 positions (12 positions, 3 cells).
+        let x12 = r(Shape(rows, 12, k), 27, -1, 1), y = r(Shape(rows, 3, 5), 28, -1, 1), qy = r(Shape(rows, 1, m * 5), 29, -1, 1)
+        let coordinates12 = r(Shape(12, 2), 30, -1, 1)
+        GradCheck.check([x12, q, y, qy], eps: 1e-3) {
+            $0.pointer(x12, queries: q, coarse: y, coarseQueries: qy, coordinates: coordinates12, gain: 2)
+        }
     }
 
     @Test("pointer: each query points at the position its features match")
