@@ -5,6 +5,21 @@
 // to learn first.
 import Foundation
 
+// The softmax of `logits` (N) into `probs`, and the expected (x, y) under it from
+// `coords (N,2)` into `out[0]`, `out[1]`.
+@inline(__always)
+func softArgmax(_ logits: [Float], probs p: UnsafeMutablePointer<Float>, coords: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    let n = logits.count
+    logits.withUnsafeBufferPointer { softmaxRow(p, $0.baseAddress!, n) }
+    var (mx, my) = (Float(0), Float(0))
+    for i in 0..<n {
+        mx += p[i] * coords[2 * i]
+        my += p[i] * coords[2 * i + 1]
+    }
+    out[0] = mx
+    out[1] = my
+}
+
 // x (B,N,K), coords (N,2), beta (K) → out (B,2K) = per channel (Σ p·cx, Σ p·cy),
 // p = softmax over n of beta_k · x[b,n,k]; probs (B,K,N) kept for backward.
 func spatialSoftmaxForward(
@@ -17,15 +32,7 @@ func spatialSoftmaxForward(
             let (s, c) = (item / k, item % k)
             let src = x + s * n * k + c
             for i in 0..<n { logits[i] = beta[c] * src[i * k] }
-            let p = probs + item * n
-            logits.withUnsafeBufferPointer { softmaxRow(p, $0.baseAddress!, n) }
-            var (mx, my) = (Float(0), Float(0))
-            for i in 0..<n {
-                mx += p[i] * coords[2 * i]
-                my += p[i] * coords[2 * i + 1]
-            }
-            out[s * 2 * k + 2 * c] = mx
-            out[s * 2 * k + 2 * c + 1] = my
+            softArgmax(logits, probs: probs + item * n, coords: coords, into: out + s * 2 * k + 2 * c)
         }
     }
 }
@@ -100,15 +107,7 @@ func pointerForward(
                 for u in 0..<k { s += src[i * k + u] * query[u] }
                 logits[i] = gain * s
             }
-            let p = probs + item * n
-            logits.withUnsafeBufferPointer { softmaxRow(p, $0.baseAddress!, n) }
-            var (mx, my) = (Float(0), Float(0))
-            for i in 0..<n {
-                mx += p[i] * coords[2 * i]
-                my += p[i] * coords[2 * i + 1]
-            }
-            out[2 * item] = mx
-            out[2 * item + 1] = my
+            softArgmax(logits, probs: probs + item * n, coords: coords, into: out + 2 * item)
         }
     }
 }
