@@ -14,8 +14,9 @@ public struct AvailableData: Sendable, Equatable {
     public var vlSamples: Int
     /// Image sizes found in the data (square side in pixels).
     public var imageSizes: Set<Int>
-    /// Own-robot episodes recorded without the wrist camera.
+    /// Own-robot episodes recorded without the wrist camera, and without labelled points.
     public var ownEpisodesWithoutWrist = 0
+    public var ownEpisodesWithoutPoints = 0
 
     /// A description of the data at hand.
     public init(ownEmbodiment: EmbodimentKind, episodes: [EmbodimentKind: Int], hasAnnotations: Bool = true, vlSamples: Int, imageSizes: Set<Int>) {
@@ -124,6 +125,14 @@ extension Recipe {
             throw .missingData(
                 phase: phases.first?.name ?? "", modality: "wrist camera",
                 hint: "\(data.ownEpisodesWithoutWrist) \(own) episodes have no wrist images; collect them with `cotrain data collect --wrist` or set model.wrist_camera to false")
+        }
+        // The pointing loss needs labels: the own episodes' points, or VL pointing answers.
+        let ownEpisodes = data.episodes[data.ownEmbodiment] ?? 0
+        let usesVL = phases.contains { ($0.mixture[.vl] ?? 0) > 0 } && data.vlSamples > 0
+        if model.pointers > 0, lossWeights.pointing > 0, ownEpisodes > 0, data.ownEpisodesWithoutPoints == ownEpisodes, !usesVL {
+            throw .missingData(
+                phase: phases.first?.name ?? "", modality: "pointing labels",
+                hint: "no \(own) episode has labelled points (`cotrain data collect` records them) and no phase mixes in VL data; collect the episodes again or set loss_weights.pointing to 0")
         }
         let sizes = data.imageSizes.subtracting([model.imageSize])
         guard sizes.isEmpty else { throw .imageSizeMismatch(model: model.imageSize, data: data.imageSizes.sorted()) }

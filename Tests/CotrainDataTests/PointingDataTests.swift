@@ -116,6 +116,17 @@ import Testing
         #expect(throws: RecipeError.self) { try Self.recipe(pointing: -1) }
         let with = try Self.recipe()
         #expect(with.json.canonicalString.contains("\"pointers\":1") && with.json.canonicalString.contains("\"pointing\":1"))
+        // Episodes without labels and no VL data: nothing for the pointing loss to learn from.
+        var unlabelled = AvailableData(ownEmbodiment: .ur5e, episodes: [.ur5e: 5], vlSamples: 0, imageSizes: [16])
+        unlabelled.ownEpisodesWithoutPoints = 5
+        do {
+            try with.validate(against: unlabelled)
+            Issue.record("a pointing recipe on unlabelled episodes was accepted")
+        } catch {
+            #expect("\(error)".contains("pointing labels") && "\(error)".contains("loss_weights.pointing"))
+        }
+        unlabelled.ownEpisodesWithoutPoints = 4
+        try with.validate(against: unlabelled)
         let without = try Self.recipe(pointers: 0, pointing: 0)
         #expect(!without.json.canonicalString.contains("pointer") && !without.json.canonicalString.contains("pointing"))
     }
