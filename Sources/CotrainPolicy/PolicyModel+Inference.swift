@@ -81,7 +81,7 @@ extension PolicyModel {
         var rng = Xoshiro256(seed: seed)
         var x: [[Float]] = observations.map { o in
             let n = h * config.embodiment(o.embodiment)!.actionDimension
-            return config.actionHead == .l1Regression ? [Float](repeating: 0, count: n) : (0..<n).map { _ in samplingTemperature * rng.normal() }
+            return config.actionHead == .l1Regression ? [Float](repeating: 0, count: n) : (0..<n).map { _ in rng.normal() }
         }
         let steps = config.actionHead == .l1Regression ? 1 : config.flowSteps
         for k in 0..<steps {

@@ -80,10 +80,6 @@ public final class PolicyModel {
     /// Transposed expert weights while `act` runs (nil otherwise).
     var transposedWeights: TransposedWeights?
     let transposedStorage = TransposedWeights()
-    /// Scale of the noise flow-matching sampling starts from (1: the trained
-    /// distribution; 0: every call integrates from the same point, a deterministic
-    /// chunk near the distribution's centre). Below 1 trades diversity for steadiness.
-    public var samplingTemperature: Float = 1
     /// Threads used by `act` and text generation.
     public var inferenceThreads = Compute.availableCores {
         didSet { inferenceTapeStorage = nil }
