@@ -96,17 +96,9 @@ func pointerForward(
             let src = x + row * n * k, query = q + item * k
             if let y, let qy {
                 let cells = n / rep, ys = y + row * cells * c, cq = qy + item * c
-                for j in 0..<cells {
-                    var s: Float = 0
-                    for u in 0..<c { s += ys[j * c + u] * cq[u] }
-                    coarseLogits[j] = s
-                }
+                for j in 0..<cells { coarseLogits[j] = dot(ys + j * c, cq, c) }
             }
-            for i in 0..<n {
-                var s: Float = y == nil ? 0 : coarseLogits[i / rep]
-                for u in 0..<k { s += src[i * k + u] * query[u] }
-                logits[i] = gain * s
-            }
+            for i in 0..<n { logits[i] = gain * ((y == nil ? 0 : coarseLogits[i / rep]) + dot(src + i * k, query, k)) }
             softArgmax(logits, probs: probs + item * n, coords: coords, into: out + 2 * item)
         }
     }
@@ -136,16 +128,16 @@ func pointerBackward(
                 if y != nil { for i in cellGrad.indices { cellGrad[i] = 0 } }
                 for i in 0..<n {
                     let dl = gain * p[i] * (gx * (coords[2 * i] - mx) + gy * (coords[2 * i + 1] - my))
-                    if let dx { for u in 0..<k { dx[row * n * k + i * k + u] += dl * query[u] } }
-                    if let dq { for u in 0..<k { dq[item * k + u] += dl * src[i * k + u] } }
+                    if let dx { axpy(dl, query, dx + row * n * k + i * k, k) }
+                    if let dq { axpy(dl, src + i * k, dq + item * k, k) }
                     if y != nil { cellGrad[i / rep] += dl }
                 }
                 guard let y, let qy else { continue }
                 let cells = n / rep
                 for cell in 0..<cells where cellGrad[cell] != 0 {
                     let g = cellGrad[cell]
-                    if let dy { for u in 0..<c { dy[(row * cells + cell) * c + u] += g * qy[item * c + u] } }
-                    if let dqy { for u in 0..<c { dqy[item * c + u] += g * y[(row * cells + cell) * c + u] } }
+                    if let dy { axpy(g, qy + item * c, dy + (row * cells + cell) * c, c) }
+                    if let dqy { axpy(g, y + (row * cells + cell) * c, dqy + item * c, c) }
                 }
             }
         }
