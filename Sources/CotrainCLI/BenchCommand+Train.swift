@@ -20,6 +20,8 @@ extension BenchCommand {
                 analytically, divided by the step time);
               - inference: ms per action chunk at batch 1 with 10 flow steps (the
                 prefix once, then only the action expert per step), and its CPU time;
+              - the spatial kernels at the vl-pointer recipe's training shape: the
+                keypoint soft-argmax and the pointers, forward + backward, in ms;
               - peak resident memory (VmHWM).
             Times are the best of several runs (robust to other processes); medians are
             in the JSON. Build in release mode first.
@@ -76,6 +78,9 @@ extension BenchCommand {
             table.add("inference per chunk", format(r.inferChunkMS, 2) + " ms",
                       "batch 1, \(r.flowSteps) flow steps, median \(format(r.inferChunkMedianMS, 2)) ms, CPU \(format(r.inferChunkCPUMS, 2)) ms (target ≤ 5 ms)")
             table.add("  on one thread", format(r.inferChunkOneThreadMS, 2) + " ms", "best call")
+            table.add("keypoint soft-argmax", format(r.keypointsMS, 2) + " ms",
+                      "forward + backward, 64 maps × 4096 px × 16 channels (batch 32, 2 cameras)")
+            table.add("pointers", format(r.pointerMS, 2) + " ms", "forward + backward, the same maps, 2 pointers + patch context")
             table.add("peak resident memory", format(r.peakRSSMB, 0) + " MB", "VmHWM")
             print("")
             print(table.rendered)

@@ -35,6 +35,12 @@ public struct TrainBenchReport: Sendable {
     public var inferChunkOneThreadMS = 0.0
     /// Flow steps per chunk in the inference figure.
     public var flowSteps = 0
+    /// Forward + backward of the spatial kernels at the `vl-pointer` recipe's training
+    /// shape (batch 32, two cameras: 64 maps of 64×64 pixels × 16 channels), ms, best of
+    /// several: the keypoints' soft-argmax (16 per map) and the pointers (2 per map,
+    /// with a 4×4 patch context of width 64).
+    public var keypointsMS = 0.0
+    public var pointerMS = 0.0
     /// Peak resident memory (VmHWM), MB.
     public var peakRSSMB = 0.0
     /// Parameters of the benchmarked model.
@@ -83,6 +89,7 @@ public struct TrainBenchReport: Sendable {
             ("infer_chunk_ms", number(inferChunkMS, 1000)), ("infer_chunk_median_ms", number(inferChunkMedianMS, 1000)),
             ("infer_chunk_cpu_ms", number(inferChunkCPUMS, 1000)),
             ("infer_chunk_1thread_ms", number(inferChunkOneThreadMS, 1000)), ("flow_steps", .int(Int64(flowSteps))),
+            ("keypoints_ms", number(keypointsMS, 100)), ("pointer_ms", number(pointerMS, 100)),
             ("peak_rss_mb", number(peakRSSMB)), ("gemm_shapes", .array(shapes)),
         ])
     }
@@ -147,8 +154,41 @@ public enum TrainBenchmark {
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         }.dropFirst(5).min() ?? 0
         report.flowSteps = config.flowSteps
+        progress("spatial kernels: keypoints and pointers")
+        (report.keypointsMS, report.pointerMS) = spatialKernels(threads: threads)
         report.peakRSSMB = peakResidentMB() ?? 0
         return report
+    }
+
+    /// Best-of-10 milliseconds of forward + backward for the keypoint soft-argmax and the
+    /// pointer at the `vl-pointer` training shape (see `TrainBenchReport.pointerMS`).
+    static func spatialKernels(threads: Int) -> (keypoints: Double, pointer: Double) {
+        let (rows, side, k, m, cells, c) = (64, 64, 16, 2, 16, 64)
+        var rng = Xoshiro256(seed: 3)
+        func random(_ shape: Shape) -> Tensor {
+            let t = Tensor(zeros: shape, requiresGrad: true)
+            rng.fillUniform(t, -1, 1)
+            return t
+        }
+        let features = random(Shape(rows, side * side, k)), beta = random(Shape(k))
+        let queries = random(Shape(rows, 1, m * k)), coarse = random(Shape(rows, cells, c)), coarseQueries = random(Shape(rows, 1, m * c))
+        var coords: [Float] = []
+        for y in 0..<side { for x in 0..<side { coords += [(Float(x) + 0.5) / Float(side) * 2 - 1, (Float(y) + 0.5) / Float(side) * 2 - 1] } }
+        let coordinates = Tensor(shape: Shape(side * side, 2), values: coords)
+        let tape = Tape(threads: threads)
+        func best(_ body: () -> Tensor) -> Double {
+            (0..<12).map { _ in
+                tape.reset()
+                let start = DispatchTime.now().uptimeNanoseconds
+                tape.backward(tape.sum(body()))
+                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            }.dropFirst(2).min() ?? 0
+        }
+        let keypoints = best { tape.spatialSoftmax(features, coordinates: coordinates, beta: beta) }
+        let pointer = best {
+            tape.pointer(features, queries: queries, coarse: coarse, coarseQueries: coarseQueries, coordinates: coordinates, gain: 5)
+        }
+        return (keypoints, pointer)
     }
 
     static func median(_ values: [Double]) -> Double {

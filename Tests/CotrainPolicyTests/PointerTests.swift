@@ -104,4 +104,10 @@ import Testing
         bad.pointers = 5
         #expect(throws: PolicyError.invalidConfig("pointers 5 must be in 1...4 (or absent)")) { try bad.validate() }
     }
+
+    @Test("bench train times the keypoint and pointer kernels at the recipe's training shape")
+    func spatialKernelBenchmark() {
+        let (keypoints, pointer) = TrainBenchmark.spatialKernels(threads: 2)
+        #expect(keypoints > 0 && keypoints.isFinite && pointer > 0 && pointer.isFinite)
+    }
 }
