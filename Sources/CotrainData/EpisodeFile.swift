@@ -1,6 +1,7 @@
 // One episode = one safetensors file: images U8 (T,H,W,3), optionally wrist_images U8
 // (T,H,W,3) from the wrist camera, proprio F32 (T,P), actions F32 (T,A), optionally
-// points F32 (T,cameras,2,3) (where the named objects appear), and the metadata JSON. Readers map the file and copy single steps straight into batch buffers.
+// points F32 (T,cameras,2,3) (where the named objects appear), and the metadata JSON.
+// Readers map the file and copy single steps straight into batch buffers.
 import CotrainCore
 import CotrainSim
 

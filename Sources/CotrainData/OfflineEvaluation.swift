@@ -79,11 +79,12 @@ public enum OfflineEvaluation {
                     image: Array(images[(t * pixels)..<((t + 1) * pixels)]),
                     wristImage: wrist ? Array(wrists[(t * pixels)..<((t + 1) * pixels)]) : nil,
                     proprio: Array(proprio[(t * p)..<((t + 1) * p)]), instruction: m.instruction, embodiment: embodiment)
-                let predicted = stats.normalize(try model.act(observation, seed: UInt64(n) << 16 | UInt64(t))[0])
+                let (chunks, points) = try model.actAndPoint(batch: [observation], seed: UInt64(n) << 16 | UInt64(t))
+                let predicted = stats.normalize(chunks[0][0])
                 let recorded = stats.normalize(Array(actions[(t * a)..<((t + 1) * a)]))
                 pairs["all", default: []].append((predicted, recorded))
                 if steps.contains(t) { pairs["t=\(t)", default: []].append((predicted, recorded)) }
-                if episode.hasPoints, let points = try model.points(observation) {
+                if episode.hasPoints, let points = points?[0] {
                     var labels = [Float](repeating: 0, count: episode.pointWidth)
                     labels.withUnsafeMutableBufferPointer { episode.copyPoints(step: t, to: $0.baseAddress!) }
                     pointing.add(points, labels: labels, step: t)

@@ -45,10 +45,6 @@ extension Recipe {
         guard m.proprioDropout.isFinite, (0...0.9).contains(m.proprioDropout) else {
             throw .invalidValue(path: "model.proprio_dropout", reason: "must be within 0...0.9, got \(m.proprioDropout)")
         }
-        guard (0...4).contains(m.pointers) else { throw .invalidValue(path: "model.pointers", reason: "must be within 0...4 (0: off), got \(m.pointers)") }
-        guard m.pointers == 0 || m.stemChannels > 0 else {
-            throw .invalidValue(path: "model.pointers", reason: "pointers read the stem's channels: set model.stem_channels too")
-        }
         guard (0...64).contains(m.stemChannels) else { throw .invalidValue(path: "model.stem_channels", reason: "must be within 0...64 (0: no stem), got \(m.stemChannels)") }
         guard (0...4).contains(m.pointers) else { throw .invalidValue(path: "model.pointers", reason: "must be within 0...4 (0: off), got \(m.pointers)") }
         guard m.pointers == 0 || m.stemChannels > 0 else {

@@ -51,28 +51,18 @@ extension PolicyModel {
 
     /// Action chunks for several observations at once (robots may differ).
     public func act(batch observations: [PolicyObservation], seed: UInt64 = 0) throws(PolicyError) -> [[[Float]]] {
-        guard !observations.isEmpty else { return [] }
-        var items: [PrefixItem] = []
-        for o in observations {
-            guard config.embodiment(o.embodiment) != nil else {
-                throw .invalidInput("unknown embodiment \"\(o.embodiment)\" (model has \(config.embodiments.map(\.name)))")
-            }
-            let prompt = tokenizer.encode(o.instruction)
-            var item = PrefixItem(image: o.image, wristImage: o.wristImage, embodiment: o.embodiment, proprio: o.proprio,
-                                  text: TextLayout(prompt: prompt, target: nil, length: config.textTokens))
-            if config.reasoning {
-                let reasoning = try generate(item, prompt: prompt, maxTokens: config.textTokens)
-                item.text = TextLayout(prompt: prompt, target: reasoning, length: config.textTokens)
-            }
-            items.append(item)
-        }
+        try actAndPoint(batch: observations, seed: seed).chunks
+    }
+
+    /// As `act`, and where the pointers pointed for each observation (see `points`; nil
+    /// for a model without pointers), from the same pass of the prefix.
+    public func actAndPoint(
+        batch observations: [PolicyObservation], seed: UInt64 = 0
+    ) throws(PolicyError) -> (chunks: [[[Float]]], points: [[Float]]?) {
+        guard !observations.isEmpty else { return ([], nil) }
         let tape = inferenceTape()
-        tape.reset()
         var flops = FlopCount()
-        let prefix = try encodePrefix(tape, items, slot: "infer", trim: true)
-        let (trunk, stem) = trunkPass(tape, prefix, flops: &flops)
-        var points: Tensor?
-        if config.pointers != nil, let stem { points = pointerForward(tape, trunk: trunk, stem: stem, flops: &flops) }
+        let (items, prefix, trunk, points) = try observe(observations, tape: tape, flops: &flops)
         let context = expertContext(tape, trunk: trunk, prefix: prefix, points: points, flops: &flops)
         let (b, h) = (items.count, config.chunkLength)
         transposedWeights = transposedStorage
@@ -102,7 +92,7 @@ extension PolicyModel {
                 }
             }
         }
-        return observations.indices.map { s in
+        let chunks = observations.indices.map { s in
             let stats = normalization[observations[s].embodiment]!.action
             let a = stats.dimension
             return (0..<h).map { r in
@@ -111,6 +101,41 @@ extension PolicyModel {
                 })
             }
         }
+        return (chunks, points.map { Self.rows($0, count: b) })
+    }
+
+    /// The observations' prefixes on `tape` (reset first): validated items (with the
+    /// reasoning text generated first under `config.reasoning`), the trunk run once, and
+    /// the pointers' points for models with pointers.
+    private func observe(
+        _ observations: [PolicyObservation], tape: Tape, flops: inout FlopCount
+    ) throws(PolicyError) -> (items: [PrefixItem], prefix: EncodedPrefix, trunk: Tensor, points: Tensor?) {
+        var items: [PrefixItem] = []
+        for o in observations {
+            guard config.embodiment(o.embodiment) != nil else {
+                throw .invalidInput("unknown embodiment \"\(o.embodiment)\" (model has \(config.embodiments.map(\.name)))")
+            }
+            let prompt = tokenizer.encode(o.instruction)
+            var item = PrefixItem(image: o.image, wristImage: o.wristImage, embodiment: o.embodiment, proprio: o.proprio,
+                                  text: TextLayout(prompt: prompt, target: nil, length: config.textTokens))
+            if config.reasoning {
+                let reasoning = try generate(item, prompt: prompt, maxTokens: config.textTokens)
+                item.text = TextLayout(prompt: prompt, target: reasoning, length: config.textTokens)
+            }
+            items.append(item)
+        }
+        tape.reset()
+        let prefix = try encodePrefix(tape, items, slot: "infer", trim: true)
+        let (trunk, stem) = trunkPass(tape, prefix, flops: &flops)
+        var points: Tensor?
+        if config.pointers != nil, let stem { points = pointerForward(tape, trunk: trunk, stem: stem, flops: &flops) }
+        return (items, prefix, trunk, points)
+    }
+
+    /// `(count, 1, W)` tensor values as `count` rows of W.
+    static func rows(_ t: Tensor, count: Int) -> [[Float]] {
+        let w = t.count / count, values = t.values
+        return (0..<count).map { Array(values[($0 * w)..<(($0 + 1) * w)]) }
     }
 
     /// Where the pointers point for `observation`: per camera (main, then wrist) and
@@ -118,19 +143,8 @@ extension PolicyModel {
     /// without pointers. What the action expert is told "the named object is here".
     public func points(_ observation: PolicyObservation) throws(PolicyError) -> [Float]? {
         guard config.pointers != nil else { return nil }
-        guard config.embodiment(observation.embodiment) != nil else {
-            throw .invalidInput("unknown embodiment \"\(observation.embodiment)\" (model has \(config.embodiments.map(\.name)))")
-        }
-        let item = PrefixItem(
-            image: observation.image, wristImage: observation.wristImage, embodiment: observation.embodiment,
-            proprio: observation.proprio,
-            text: TextLayout(prompt: tokenizer.encode(observation.instruction), target: nil, length: config.textTokens))
-        let tape = inferenceTape()
-        tape.reset()
         var flops = FlopCount()
-        let prefix = try encodePrefix(tape, [item], slot: "infer", trim: true)
-        let (trunk, stem) = trunkPass(tape, prefix, flops: &flops)
-        return pointerForward(tape, trunk: trunk, stem: stem!, flops: &flops).values
+        return try observe([observation], tape: inferenceTape(), flops: &flops).points?.values
     }
 
     /// Greedy text after `prefix`: up to `maxTokens` tokens or until `eos`.

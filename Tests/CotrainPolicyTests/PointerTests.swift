@@ -92,6 +92,10 @@ import Testing
             instruction: "pick up the red cube", embodiment: "arm_a")
         let points = try #require(try model.points(observation))
         #expect(points.count == 8 && points.allSatisfy { $0.isFinite && abs($0) <= 1 })
+        // One pass gives the chunk and the points, the same as asking for each alone.
+        let both = try model.actAndPoint(batch: [observation], seed: 3)
+        let alone = try model.act(observation, seed: 3)
+        #expect(both.points == [points] && both.chunks == [alone])
         let bytes = try PolicyCheckpoint.writer(model: model, step: 0).bytes()
         let loaded = try PolicyCheckpoint.load(bytes: bytes)
         #expect(loaded.model.config == config)
