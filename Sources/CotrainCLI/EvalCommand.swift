@@ -207,6 +207,7 @@ enum EvalOutput {
                 table.add(c.task, c.condition, "\(p.trials)", percent(p.rate), "\(percent(p.lower))–\(percent(p.upper))", percent(c.meanCompletion))
             }
             Swift.print(table.rendered)
+            if !quiet, let grasps = graspTable(r) { Swift.print(grasps) }
             if !quiet {
                 let t = r.timing
                 let period = t.targetPeriod > 0 ? "period error vs \(format(t.targetPeriod * 1000, 1)) ms" : "step time (unpaced)"
@@ -223,6 +224,25 @@ enum EvalOutput {
         }
         Swift.print(table.rendered)
         Swift.print("(differences in percentage points; \"better\" means the whole 95 % interval is above zero)")
+    }
+
+    /// Where each episode's first close started, per cell: why a policy that reaches the
+    /// object still fails. Nil when the robot reports no grasp attempts.
+    static func graspTable(_ r: EvaluationReport) -> String? {
+        let cells = r.cells.compactMap { c in c.firstGrasps.map { (c, $0) } }
+        guard !cells.isEmpty else { return nil }
+        var table = TextTable(
+            "task", "condition", "closed", "aligned", "planar ok", "height ok", "yaw ok", "median offset",
+            rightAligned: [2, 3, 4, 5, 6, 7])
+        for (c, g) in cells {
+            func of(_ k: Int) -> String { "\(k)/\(g.attempted)" }
+            table.add(
+                c.task, c.condition, "\(g.attempted)/\(g.episodes)", of(g.aligned), of(g.withinPlanar), of(g.withinHeight),
+                of(g.withinYaw), format(g.medianPlanarOffset * 100, 1) + " cm")
+        }
+        return "first grasp attempt of each episode, against the object to move (\"aligned\": within every tolerance"
+            + " of the gripper; parallel: planar 1.6 cm, fingertips in the object's height band, cube yaw 0.35 rad):\n"
+            + table.rendered
     }
 
     static func percent(_ x: Double) -> String { format(x * 100, 0) + "%" }

@@ -40,6 +40,8 @@ public struct EpisodeRun: Sendable {
     public var frameHeight: Int
     /// Envelope adjustments made during the episode.
     public var adjustments: [SafetyAdjustment: Int]
+    /// Where the gripper started to close (robots that know the objects only).
+    public var graspAttempts: [GraspAttempt] = []
 }
 
 /// Runs episodes of a policy on a robot.
@@ -103,6 +105,6 @@ public struct ControlLoop: Sendable {
         return EpisodeRun(
             instruction: instruction, steps: steps, success: verdict.success, completion: verdict.completion,
             timing: timing.report, periodErrors: timing.errors, policySeconds: timing.policySeconds, frames: frames, frameWidth: observation.imageWidth, frameHeight: observation.imageHeight,
-            adjustments: envelope.adjustments)
+            adjustments: envelope.adjustments, graspAttempts: robot.graspAttempts)
     }
 }

@@ -131,7 +131,8 @@ public enum EvaluationHarness {
                 recorder.policySeconds += episode.policySeconds
                 var outcome = EpisodeResult(
                     seed: seed, success: episode.success ?? false, completion: Double(episode.completion ?? 0),
-                    steps: episode.steps, scoredBy: .robot, instruction: episode.instruction)
+                    steps: episode.steps, scoredBy: .robot, instruction: episode.instruction,
+                    graspAttempts: episode.graspAttempts.count, firstGrasp: episode.graspAttempts.first)
                 if episode.success == nil {
                     let verdict = `operator`.scoreSuccess(episode: request, instruction: episode.instruction)
                     outcome.success = verdict ?? false

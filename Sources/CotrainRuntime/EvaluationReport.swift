@@ -1,6 +1,7 @@
 // CotrainRuntime/EvaluationReport.swift: evaluation results — per episode, per cell with
 // Wilson intervals, and as the JSON file labs keep and compare.
 import CotrainCore
+import CotrainSim
 
 /// How one episode was scored.
 public enum ScoredBy: String, Sendable, Equatable {
@@ -23,6 +24,10 @@ public struct EpisodeResult: Sendable, Equatable {
     public var steps: Int
     public var scoredBy: ScoredBy
     public var instruction: String
+    /// Close commands started with nothing held, and the first of them (robots that
+    /// know where the objects are; 0 and nil otherwise).
+    public var graspAttempts = 0
+    public var firstGrasp: GraspAttempt? = nil
 }
 
 /// Results of one cell (task × condition).
@@ -38,6 +43,37 @@ public struct CellResult: Sendable, Equatable {
     /// Mean task completion (milestones) over counted episodes.
     public var meanCompletion: Double {
         counted.isEmpty ? 0 : counted.map(\.completion).reduce(0, +) / Double(counted.count)
+    }
+    /// Where the first grasp attempt of each counted episode was; nil when the robot
+    /// reported none in any episode.
+    public var firstGrasps: GraspSummary? { GraspSummary(counted) }
+}
+
+/// The first grasp attempt of each episode of a cell, tallied against the tolerances.
+public struct GraspSummary: Sendable, Equatable {
+    /// Episodes, and those in which the gripper closed at all.
+    public var episodes: Int
+    public var attempted: Int
+    /// First attempts within each tolerance, and within all of them.
+    public var withinPlanar: Int
+    public var withinHeight: Int
+    public var withinYaw: Int
+    public var aligned: Int
+    /// Median planar offset of the first attempts, metres.
+    public var medianPlanarOffset: Double
+
+    init?(_ episodes: [EpisodeResult]) {
+        let firsts = episodes.compactMap(\.firstGrasp).map(\.fit)
+        guard !firsts.isEmpty else { return nil }
+        self.episodes = episodes.count
+        attempted = firsts.count
+        withinPlanar = firsts.filter(\.withinPlanar).count
+        withinHeight = firsts.filter(\.withinHeight).count
+        withinYaw = firsts.filter(\.withinYaw).count
+        aligned = firsts.filter(\.aligned).count
+        let offsets = firsts.map { Double($0.planarOffset) }.sorted()
+        let m = offsets.count / 2
+        medianPlanarOffset = offsets.count % 2 == 1 ? offsets[m] : (offsets[m - 1] + offsets[m]) / 2
     }
 }
 
@@ -75,6 +111,14 @@ public struct EvaluationReport: Sendable {
                     .object([
                         ("seed", .int(Int64(clamping: e.seed))), ("success", .bool(e.success)), ("completion", number(e.completion)),
                         ("steps", .int(Int64(e.steps))), ("scored_by", .string(e.scoredBy.rawValue)), ("instruction", .string(e.instruction)),
+                        ("grasp_attempts", .int(Int64(e.graspAttempts))),
+                        ("first_grasp", e.firstGrasp.map { g in
+                            .object([
+                                ("step", .int(Int64(g.step))), ("planar_offset_m", number(Double(g.fit.planarOffset))),
+                                ("height_error_m", number(Double(g.fit.heightError))),
+                                ("yaw_error_rad", g.fit.yawError.map { number(Double($0)) } ?? .null), ("aligned", .bool(g.fit.aligned)),
+                            ])
+                        } ?? .null),
                     ])
                 })),
             ])

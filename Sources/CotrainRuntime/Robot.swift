@@ -124,6 +124,14 @@ public protocol Robot {
     /// Stops all motion now and holds position. Best effort: never throws, may be
     /// called repeatedly and after a failure.
     mutating func safetyStop(reason: String)
+    /// Where the gripper started to close this episode, relative to the object the task
+    /// names, when the robot knows where that object is (the simulator does; a bridge to
+    /// a real arm does not, and reports none).
+    var graspAttempts: [GraspAttempt] { get }
+}
+
+extension Robot {
+    public var graspAttempts: [GraspAttempt] { [] }
 }
 
 extension Robot {

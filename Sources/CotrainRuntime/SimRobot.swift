@@ -50,6 +50,8 @@ public struct SimRobot: Robot {
         (environment.success, environment.completion)
     }
 
+    public var graspAttempts: [GraspAttempt] { environment.graspAttempts }
+
     public mutating func safetyStop(reason: String) {
         stopCount += 1
         lastStopReason = reason

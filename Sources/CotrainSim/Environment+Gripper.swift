@@ -47,35 +47,22 @@ extension SimEnvironment {
 
     /// The object between the fingers, if any: centred within tolerance, fingertips below
     /// its top and above its base, and (for the parallel gripper on a cube) faces aligned.
+    /// (`graspFit` holds the tolerances.)
     func fingerCandidate() -> Int? {
-        let isHand = embodiment.gripper == .hand
-        let tolerance: Float = isHand ? 0.03 : 0.016
-        let tip = tool.translation
         var best: Int? = nil
         var bestDistance = Float.infinity
         for (i, o) in world.objects.enumerated() where o.shape.isGraspable {
-            let d = planarDistance(tip, o.position)
-            guard d < tolerance, d < bestDistance else { continue }
-            guard tip.z >= o.position.z - 0.006, tip.z <= o.top - (isHand ? 0 : 0.008) else { continue }
+            let fit = graspFit(i)
+            guard fit.aligned, fit.planarOffset < bestDistance else { continue }
             guard o.graspWidth <= embodiment.maxOpening * opening else { continue }
-            if !isHand && o.graspSymmetry > 0 {
-                let misalignment = wrapSymmetric(tool.yaw - o.yaw, period: o.graspSymmetry)
-                guard abs(misalignment) < 0.35 else { continue }
-            }
-            best = i; bestDistance = d
+            best = i; bestDistance = fit.planarOffset
         }
         return best
     }
 
     /// The object whose top the suction cup touches, if any.
     func suctionCandidate() -> Int? {
-        let tip = tool.translation
-        for (i, o) in world.objects.enumerated() where o.shape.isGraspable {
-            if planarDistance(tip, o.position) < 0.8 * o.halfWidth && tip.z >= o.top - 0.01 && tip.z <= o.top + 0.012 {
-                return i
-            }
-        }
-        return nil
+        world.objects.indices.first { world.objects[$0].shape.isGraspable && graspFit($0).aligned }
     }
 
     mutating func grasp(_ i: Int) {

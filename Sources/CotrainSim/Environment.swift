@@ -58,6 +58,10 @@ public struct SimEnvironment: Sendable {
     public internal(set) var milestones: [Bool] = []
     /// Whether the task is currently complete.
     public internal(set) var success = false
+    /// Every start of a close command with nothing held, this episode.
+    public internal(set) var graspAttempts: [GraspAttempt] = []
+    /// The previous step's gripper command (to see where a close starts).
+    var closeCommanded = false
     /// The look of the current episode (camera, light, tints), sampled from its shift.
     public internal(set) var renderSettings: RenderSettings
     var renderer: Renderer
@@ -110,6 +114,8 @@ public struct SimEnvironment: Sendable {
         stepCount = 0
         success = false
         milestones = [Bool](repeating: false, count: task.milestones.count)
+        graspAttempts.removeAll(keepingCapacity: true)
+        closeCommanded = false
     }
 
     /// Applies one action and returns the next observation.
@@ -130,8 +136,9 @@ public struct SimEnvironment: Sendable {
         let nextTool = embodiment.chain.forward(next)
         let refused = !world.workspace.contains(tool: nextTool.translation)
         if !refused { q = next; tool = nextTool }
-        let command = action[n]
-        updateGripper(close: command.isFinite && command > 0)
+        let close = action[n].isFinite && action[n] > 0
+        noteGraspAttempt(close: close)
+        updateGripper(close: close)
         followHeldObject()
         if pusherActive {
             world.push(tip: tool.translation, radius: embodiment.pusherRadius, reach: 0.05)

@@ -44,6 +44,20 @@ import CotrainSim
         #expect(comparison[0].comparison.pairedPValue != nil)
     }
 
+    /// The simulator reports where each episode's first close began; the expert's are
+    /// aligned, holding still never closes, and push cells have no grasp attempts.
+    @Test func reportsFirstGraspAttempts() throws {
+        let expert = try evaluate(ExpertPolicyProvider(), suite: suite)
+        let pick = try #require(expert.cells[0].firstGrasps)
+        #expect(pick.episodes == 3 && pick.attempted == 3 && pick.aligned == 3 && pick.medianPlanarOffset < 0.016)
+        #expect(expert.cells[2].firstGrasps == nil && expert.cells[2].task == "push")
+        let episode = try #require(expert.json["cells"]?.array?.first?["results"]?.array?.first)
+        #expect(episode["first_grasp"]?["aligned"] == true && (episode["grasp_attempts"]?.int ?? 0) >= 1)
+        let hold = try evaluate(HoldPolicyProvider(), suite: suite)
+        #expect(hold.cells.allSatisfy { $0.firstGrasps == nil })
+        #expect(hold.json["cells"]?.array?.first?["results"]?.array?.first?["first_grasp"] == .null)
+    }
+
     @Test func writesRolloutAnimations() throws {
         let dir = NSTemporaryDirectory() + "cotrain-gif-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -1,0 +1,66 @@
+// CotrainSim/Environment+GraspAttempts.swift: where the gripper was when it started to
+// close, relative to the object the task names. A policy that reaches the object but
+// closes 2 cm beside it and one that never gets near both score 0 %; this tells them
+// apart (`cotrain eval` prints it per cell, docs/evaluation.md).
+
+/// The tool's placement, relative to one object, against the grasp tolerances of
+/// `fingerCandidate` / `suctionCandidate`.
+public struct GraspFit: Sendable, Equatable {
+    /// Planar distance from the fingertip centre (or cup) to the object's centre, metres.
+    public var planarOffset: Float
+    /// How far the tip is outside the height band that grasps (metres below its bottom
+    /// are negative, above its top positive; 0 inside).
+    public var heightError: Float
+    /// Yaw from the nearest face-aligned pose, radians; nil when yaw does not matter
+    /// (round objects, suction).
+    public var yawError: Float?
+    /// The tolerances each was judged against.
+    public var planarTolerance: Float
+    public var yawTolerance: Float
+
+    public var withinPlanar: Bool { planarOffset < planarTolerance }
+    public var withinHeight: Bool { heightError == 0 }
+    public var withinYaw: Bool { yawError.map { abs($0) < yawTolerance } ?? true }
+    /// Every tolerance met: closing now grasps the object (given the fingers are open
+    /// wider than it).
+    public var aligned: Bool { withinPlanar && withinHeight && withinYaw }
+}
+
+/// One start of a close (or suction-on) command with nothing held.
+public struct GraspAttempt: Sendable, Equatable {
+    /// The step at which the command started (0 = the first action).
+    public var step: Int
+    /// The tool against the object the task names for moving.
+    public var fit: GraspFit
+}
+
+extension SimEnvironment {
+    /// How `tool` sits against object `i` for the embodiment's gripper.
+    func graspFit(_ i: Int) -> GraspFit {
+        let o = world.objects[i], tip = tool.translation
+        let planar = planarDistance(tip, o.position)
+        func outside(_ z: Float, _ low: Float, _ high: Float) -> Float { z < low ? z - low : (z > high ? z - high : 0) }
+        switch embodiment.gripper {
+        case .suction:
+            return GraspFit(
+                planarOffset: planar, heightError: outside(tip.z, o.top - 0.01, o.top + 0.012), yawError: nil,
+                planarTolerance: 0.8 * o.halfWidth, yawTolerance: .pi)
+        case .parallel, .hand:
+            let isHand = embodiment.gripper == .hand
+            let yaw = !isHand && o.graspSymmetry > 0 ? wrapSymmetric(tool.yaw - o.yaw, period: o.graspSymmetry) : nil
+            return GraspFit(
+                planarOffset: planar, heightError: outside(tip.z, o.position.z - 0.006, o.top - (isHand ? 0 : 0.008)),
+                yawError: yaw, planarTolerance: isHand ? 0.03 : 0.016, yawTolerance: 0.35)
+        }
+    }
+
+    /// Notes a grasp attempt when `close` starts a close command with nothing held, on
+    /// tasks that move an object (a closed gripper pushing is not a grasp).
+    mutating func noteGraspAttempt(close: Bool) {
+        defer { closeCommanded = close }
+        guard close, !closeCommanded, world.held == nil else { return }
+        if case .push = task.goal { return }
+        guard let i = namedObjects().first ?? nil, world.objects.indices.contains(i) else { return }
+        graspAttempts.append(GraspAttempt(step: stepCount, fit: graspFit(i)))
+    }
+}
