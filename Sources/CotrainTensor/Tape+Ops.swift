@@ -109,7 +109,7 @@ extension Tape {
         let (b, n, k) = (x.shape[0], x.shape.count / x.shape[0] / x.shape.last, x.shape.last)
         precondition(coordinates.count == 2 * n && beta.count == k, "spatialSoftmax: \(x.shape) with \(coordinates.shape) coordinates and \(beta.count) temperatures")
         let out = make(Shape(b, 1, 2 * k), requiresGrad: needsGrad(x, beta))
-        let probs = make(Shape(b, k, n))
+        let probs = make(Shape(b, n, k))
         spatialSoftmaxForward(out.data, probs: probs.data, x.data, coords: coordinates.data, beta: beta.data, b: b, n: n, k: k, threads: threads)
         if out.requiresGrad { record(.spatialSoftmax(x, coordinates: coordinates, beta: beta, out: out, probs: probs)) }
         return out

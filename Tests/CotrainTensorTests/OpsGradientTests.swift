@@ -51,8 +51,10 @@ import Testing
         GradCheck.check([x], eps: 1e-3) { $0.softmax(x) }
     }
 
-    @Test func spatialSoftmax() {
-        let (b, n, k) = (2, 13, 3)
+    /// 3 channels: a partial 16-lane block; 19: a full block and a partial one.
+    @Test(arguments: [3, 19])
+    func spatialSoftmax(_ k: Int) {
+        let (b, n) = (2, 13)
         let x = r(Shape(b, n, k), 18, -1, 1), beta = r(Shape(k), 19, 0.5, 3)
         let coordinates = r(Shape(n, 2), 23, -1, 1)
         GradCheck.check([x, beta], eps: 1e-3) { $0.spatialSoftmax(x, coordinates: coordinates, beta: beta) }
