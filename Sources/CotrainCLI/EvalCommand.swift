@@ -17,7 +17,9 @@ enum EvalCommand {
             seeds and prints success rates with 95 % Wilson intervals and mean task
             completion. With --baseline, runs a second policy on the same seeds and says
             per cell whether the first is better, worse, or not clearly different.
-            On the arm bridge, each episode waits for the operator's confirmation (skip
+            In the simulator it also shows where each episode's first grasp attempt
+            began against the object to move (planar offset, height, yaw): why a policy
+            that reaches the object still fails. On the arm bridge, each episode waits for the operator's confirmation (skip
             with --yes), and the operator scores success when the bridge cannot.
             Ctrl-C stops the arm and ends the run; finished episodes are kept.
 
