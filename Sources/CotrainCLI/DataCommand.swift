@@ -268,7 +268,7 @@ enum DataCommand {
             try args.finish()
             let recipe = try Recipe.load(path: file)
             if !stores.isEmpty || !vl.isEmpty {
-                let data = try TrainingData.load(ownEmbodiment: own, episodeStores: stores, vlStores: vl, verify: false)
+                let data = try TrainingData.load(ownEmbodiment: own, episodeStores: stores, vlStores: vl, verify: false, frame: recipe.model.actionFrame)
                 do { try recipe.validate(against: data.available) } catch let error as RecipeError { throw RecipeError.inFile(file, error) }
             }
             if options.json {

@@ -51,8 +51,10 @@ enum OfflineEvalCommand {
             let episodes = try opened.index.entries.filter { $0.embodiment == kind }.prefix(limit).map { try opened.open($0, verify: true) }
             let progress = ProgressReporter("eval-offline", total: episodes.count, unit: "episodes", style: options.progressStyle)
             defer { progress.endLine() }
+            let tool = provider.model.config.embodiment(kind.rawValue)?.toolFrame == true ? ToolFrame(.make(kind)) : nil
             let report = try OfflineEvaluation.run(
-                model: provider.model, episodes: episodes, embodiment: kind.rawValue, components: Embodiment.make(kind).action.names,
+                model: provider.model, episodes: episodes, embodiment: kind.rawValue,
+                components: tool?.actionComponentNames ?? Embodiment.make(kind).action.names,
                 steps: steps, limit: limit) { done, _ in progress.update(done: done) }
             progress.finish(done: episodes.count)
             func number(_ x: Double) -> JSONValue { x.isFinite ? .double(x) : .null }

@@ -75,6 +75,8 @@ public final class StoredEpisode: Sendable {
     private let proprioTensor: SafetensorsTensor
     private let actionTensor: SafetensorsTensor
     private let pointTensor: SafetensorsTensor?
+    /// Proprio and action rows that replace the file's (the tool-frame view), or nil.
+    private let converted: (proprio: [Float], actions: [Float])?
 
     /// Validates an opened file as an episode (`name` is used in errors).
     public init(file: SafetensorsFile, name: String) throws(DataError) {
@@ -107,7 +109,38 @@ public final class StoredEpisode: Sendable {
             throw .badEpisode(file: name, reason: "unexpected extra tensors")
         }
         self.file = file
+        converted = nil
     }
+
+    private init(_ base: StoredEpisode, metadata: EpisodeMetadata, proprio: [Float], actions: [Float]) {
+        (self.metadata, file, imageTensor, wristTensor) = (metadata, base.file, base.imageTensor, base.wristTensor)
+        (proprioTensor, actionTensor, pointTensor) = (base.proprioTensor, base.actionTensor, base.pointTensor)
+        converted = (proprio, actions)
+    }
+
+    /// The same episode with its actions as tool motions and the tool pose appended to
+    /// its proprioception (docs/model.md, "Tool-frame actions"); itself when the
+    /// embodiment's actions already move the tool, or when this is already the view.
+    public func inToolFrame() -> StoredEpisode {
+        guard converted == nil, let frame = ToolFrame(.make(metadata.embodiment)) else { return self }
+        let (p, a) = (metadata.proprioDimension, metadata.actionDimension)
+        let proprio = proprioRows(), actions = actionRows()
+        var toolProprio: [Float] = [], toolActions: [Float] = []
+        toolProprio.reserveCapacity(steps * frame.proprioDimension)
+        toolActions.reserveCapacity(steps * frame.actionDimension)
+        for t in 0..<steps {
+            let arm = Array(proprio[(t * p)..<((t + 1) * p)])
+            toolProprio += frame.proprio(arm)
+            toolActions += frame.toolAction(armProprio: arm, jointAction: Array(actions[(t * a)..<((t + 1) * a)]))
+        }
+        var m = metadata
+        m.proprioDimension = frame.proprioDimension
+        m.actionDimension = frame.actionDimension
+        return StoredEpisode(self, metadata: m, proprio: toolProprio, actions: toolActions)
+    }
+
+    /// Whether this is the tool-frame view of an arm's episode.
+    public var isToolFrame: Bool { converted != nil }
 
     /// Maps and validates the episode file at `path`.
     public static func open(path: String) throws -> StoredEpisode {
@@ -159,13 +192,20 @@ public final class StoredEpisode: Sendable {
 
     /// Copies `count` proprio rows starting at `step` to `destination` (row-major).
     public func copyProprio(step: Int, count: Int = 1, to destination: UnsafeMutablePointer<Float>) {
+        if let converted { return copyRows(converted.proprio, width: metadata.proprioDimension, step: step, count: count, to: destination) }
         copyRows(proprioTensor, width: metadata.proprioDimension, step: step, count: count, to: destination)
     }
 
     /// Copies `count` action rows starting at `step` to `destination` (row-major).
     /// - Precondition: `step + count <= steps`.
     public func copyActions(step: Int, count: Int, to destination: UnsafeMutablePointer<Float>) {
+        if let converted { return copyRows(converted.actions, width: metadata.actionDimension, step: step, count: count, to: destination) }
         copyRows(actionTensor, width: metadata.actionDimension, step: step, count: count, to: destination)
+    }
+
+    private func copyRows(_ values: [Float], width: Int, step: Int, count: Int, to destination: UnsafeMutablePointer<Float>) {
+        precondition(step >= 0 && count >= 0 && step + count <= steps, "rows \(step)..<\(step + count) outside 0..<\(steps)")
+        values.withUnsafeBufferPointer { destination.update(from: $0.baseAddress! + step * width, count: count * width) }
     }
 
     private func copyRows(_ tensor: SafetensorsTensor, width: Int, step: Int, count: Int, to destination: UnsafeMutablePointer<Float>) {
@@ -182,9 +222,9 @@ public final class StoredEpisode: Sendable {
     /// All wrist images, or empty without a wrist camera.
     public func wristImages() -> [UInt8] { wristTensor.map { t in file.withBytes(of: t) { Array($0) } } ?? [] }
     /// All proprio rows, (T, P).
-    public func proprioRows() -> [Float] { rows(proprioTensor, width: metadata.proprioDimension) }
+    public func proprioRows() -> [Float] { converted?.proprio ?? rows(proprioTensor, width: metadata.proprioDimension) }
     /// All action rows, (T, A).
-    public func actionRows() -> [Float] { rows(actionTensor, width: metadata.actionDimension) }
+    public func actionRows() -> [Float] { converted?.actions ?? rows(actionTensor, width: metadata.actionDimension) }
 
     private func rows(_ tensor: SafetensorsTensor, width: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: steps * width) { buffer, count in

@@ -55,13 +55,18 @@ public final class CheckpointPolicyProvider: PolicyProvider {
             let known = model.config.embodiments.map(\.name).joined(separator: ", ")
             throw .policyUnavailable("checkpoint \(name) was not trained for \(kind) (it knows \(known)); evaluate with --embodiment set to one of those")
         }
-        guard spec.actionDimension == caps.actionDimension else {
+        let frame = spec.toolFrame == true ? ToolFrame(.make(caps.embodiment)) : nil
+        if spec.toolFrame == true {
+            guard let frame, frame.actionDimension == spec.actionDimension, frame.proprioDimension == spec.stateDimension else {
+                throw .policyUnavailable("checkpoint \(name) acts for \(kind) in the tool frame with \(spec.actionDimension) action components, which this cotrain cannot convert for the robot")
+            }
+        } else if spec.actionDimension != caps.actionDimension {
             throw .policyUnavailable("checkpoint \(name) predicts \(spec.actionDimension) action components for \(kind) but the robot takes \(caps.actionDimension)")
         }
         if model.config.wristCamera == true, !caps.cameras.contains(where: { $0.name == "wrist" }) {
             throw .policyUnavailable("checkpoint \(name) reads a wrist camera but the robot sends none (the simulator renders one when the policy needs it; start arm-sim or the bridge with its wrist camera)")
         }
-        return LearnedPolicy(model: model, embodiment: kind)
+        return LearnedPolicy(model: model, embodiment: kind, toolFrame: frame)
     }
 
     /// Whether the checkpoint's model reads a wrist camera (the robot must provide one).
@@ -73,24 +78,29 @@ public struct LearnedPolicy: Policy {
     /// The shared model and the robot it acts for.
     let model: PolicyModel
     let embodiment: String
+    /// Set when the model acts in the tool frame: converts its state and actions.
+    let toolFrame: ToolFrame?
     /// Chunks sampled so far this episode (seeds the flow-matching noise).
     var calls: UInt64 = 0
 
     /// A policy for `embodiment` (must be one of the model's).
-    init(model: PolicyModel, embodiment: String) {
+    init(model: PolicyModel, embodiment: String, toolFrame: ToolFrame? = nil) {
         self.model = model
         self.embodiment = embodiment
+        self.toolFrame = toolFrame
     }
 
     public mutating func reset() { calls = 0 }
 
-    /// The first `executeSteps` actions of the sampled chunk, in the robot's units.
+    /// The first `executeSteps` actions of the sampled chunk, in the robot's units
+    /// (joint deltas: a tool-frame model's tool motions go through inverse kinematics).
     public mutating func act(_ observation: Observation) -> [[Float]] {
-        let input = Self.policyObservation(observation, size: model.config.imageSize)
+        var input = Self.policyObservation(observation, size: model.config.imageSize)
+        if let toolFrame { input.proprio = toolFrame.proprio(observation.proprio) }
         defer { calls += 1 }
         do {
-            let chunk = try model.act(input, seed: 0x5EED_0000 &+ calls)
-            return Array(chunk.prefix(model.config.executeSteps))
+            let chunk = Array(try model.act(input, seed: 0x5EED_0000 &+ calls).prefix(model.config.executeSteps))
+            return toolFrame?.jointActions(armProprio: observation.proprio, chunk: chunk) ?? chunk
         } catch {
             // makePolicy checked the robot; a failure here is a bug, not an input problem.
             preconditionFailure("learned policy: \(error.description)")

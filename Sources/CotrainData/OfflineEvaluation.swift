@@ -58,7 +58,9 @@ public enum OfflineEvaluation {
         guard let spec = model.config.embodiment(embodiment), let stats = model.normalization[embodiment]?.action else {
             throw TrainerError.policy("the checkpoint has no \(embodiment) embodiment (it knows \(model.config.embodiments.map(\.name).joined(separator: ", ")))")
         }
-        let chosen = Array(episodes.filter { $0.metadata.embodiment.rawValue == embodiment }.prefix(limit))
+        // A tool-frame model is scored on the episodes' tool motions (the exact conversion).
+        let chosen = episodes.filter { $0.metadata.embodiment.rawValue == embodiment }.prefix(limit)
+            .map { spec.toolFrame == true ? $0.inToolFrame() : $0 }
         guard !chosen.isEmpty else { throw TrainerError.policy("the store holds no \(embodiment) episodes") }
         let wrist = model.config.wristCamera == true
         if wrist, let blind = chosen.first(where: { !$0.hasWristImages }) {

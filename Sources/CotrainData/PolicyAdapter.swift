@@ -36,10 +36,20 @@ public struct PolicyAdapter: Sendable {
         }
         var specs: [EmbodimentSpec] = [], stats: [String: EmbodimentStats] = [:]
         for kind in Set(kinds).sorted(by: { $0.rawValue < $1.rawValue }) {
+            // The data were loaded in the recipe's frame (`TrainingData.load(frame:)`).
+            let tool = recipe.model.actionFrame == .tool ? ToolFrame(.make(kind)) : nil
             if let source = data.deploymentStats(for: kind) {
                 let s = Self.embodimentStats(source)
+                if let tool, s.action.dimension != tool.actionDimension || s.state.dimension != tool.proprioDimension {
+                    throw .policy("the recipe acts in the tool frame but the \(kind.rawValue) data were loaded in the joint frame (load them with frame: .tool)")
+                }
                 stats[kind.rawValue] = s
-                specs.append(EmbodimentSpec(name: kind.rawValue, stateDimension: s.state.dimension, actionDimension: s.action.dimension))
+                specs.append(EmbodimentSpec(
+                    name: kind.rawValue, stateDimension: s.state.dimension, actionDimension: s.action.dimension,
+                    toolFrame: tool != nil ? true : nil))
+            } else if let tool {
+                specs.append(EmbodimentSpec(
+                    name: kind.rawValue, stateDimension: tool.proprioDimension, actionDimension: tool.actionDimension, toolFrame: true))
             } else {
                 // The own robot without episodes (a VL-only recipe): unit statistics.
                 let e = Embodiment.make(kind)

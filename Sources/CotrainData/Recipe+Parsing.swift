@@ -58,6 +58,12 @@ extension Recipe {
         m.patchDropout = try f.optionalDouble("patch_dropout") ?? m.patchDropout
         m.proprioDropout = try f.optionalDouble("proprio_dropout") ?? m.proprioDropout
         m.pointers = try f.optionalInt("pointers") ?? m.pointers
+        if let frame = try f.optionalString("action_frame") {
+            guard let parsed = ActionFrame(rawValue: frame) else {
+                throw RecipeError.invalidValue(path: "model.action_frame", reason: "must be \"joint\" or \"tool\", not \"\(frame)\"")
+            }
+            m.actionFrame = parsed
+        }
         m.width = try f.optionalInt("width") ?? m.width
         m.layers = try f.optionalInt("layers") ?? m.layers
         m.heads = try f.optionalInt("heads") ?? m.heads
@@ -136,13 +142,14 @@ extension Recipe {
     /// The recipe as JSON with every default spelled out (what ``hash`` covers).
     public var json: JSONValue {
         let m = model, w = lossWeights
-        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `pointers` and the
-        // `pointing` weight are written only when on, so recipes without them keep their
-        // hashes.
+        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `pointers`, a tool
+        // `action_frame` and the `pointing` weight are written only when on, so recipes
+        // without them keep their hashes.
         let wrist: [(String, JSONValue)] = (m.wristCamera ? [("wrist_camera", .bool(true))] : [])
             + (m.patchDropout > 0 ? [("patch_dropout", .double(m.patchDropout))] : [])
             + (m.proprioDropout > 0 ? [("proprio_dropout", .double(m.proprioDropout))] : [])
             + (m.pointers > 0 ? [("pointers", .int(Int64(m.pointers)))] : [])
+            + (m.actionFrame != .joint ? [("action_frame", .string(m.actionFrame.rawValue))] : [])
         let pointing: [(String, JSONValue)] = w.pointing > 0 ? [("pointing", .double(w.pointing))] : []
         return .object([
             ("format", .string(Recipe.format)), ("name", .string(name)), ("description", .string(description)),

@@ -3,6 +3,17 @@
 // Parsed strictly (Recipe+Parsing), validated (Recipe+Validation), hashed canonically.
 import CotrainCore
 
+/// What an arm's actions and proprioception are to the policy.
+public enum ActionFrame: String, Sendable, Equatable, CaseIterable {
+    /// Joint deltas and joint positions, as the robot takes and reports them.
+    case joint
+    /// Tool motions (dx, dy, dz, dyaw, gripper) in the robot's base frame, with the tool
+    /// pose appended to the proprioception; the runtime turns the policy's tool motions
+    /// back into joint deltas by inverse kinematics. Gantry and hand actions are tool
+    /// motions already and stay as they are.
+    case tool
+}
+
 /// Model configuration a recipe asks the policy for.
 public struct ModelConfig: Sendable, Equatable {
     /// Square input image size and patch size (image_size % patch_size == 0).
@@ -21,6 +32,9 @@ public struct ModelConfig: Sendable, Equatable {
     /// Language-conditioned pointers per camera (0: off; needs a stem); see
     /// `PolicyConfig.pointers`.
     public var pointers = 0
+    /// What an arm's actions are to the policy: joint deltas as recorded, or tool motions
+    /// (`ActionFrame.tool`, converted at load; docs/model.md).
+    public var actionFrame = ActionFrame.joint
     /// Transformer width, depth and attention heads (width % heads == 0).
     public var width = 64
     public var layers = 2

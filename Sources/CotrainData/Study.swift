@@ -44,12 +44,17 @@ public enum Study {
             stores = ([built.episodes], [built.vl])
         }
         let data = try TrainingData.load(ownEmbodiment: plan.ownEmbodiment, episodeStores: stores.episodes, vlStores: stores.vl)
+        // Recipes that act in the tool frame train on a converted copy of the episodes.
+        let toolData = plan.recipes.contains { $0.model.actionFrame == .tool }
+            ? try TrainingData.load(ownEmbodiment: plan.ownEmbodiment, episodeStores: stores.episodes, vlStores: stores.vl, frame: .tool)
+            : nil
+        func dataFor(_ recipe: Recipe) -> TrainingData { recipe.model.actionFrame == .tool ? toolData! : data }
         log("data: \(data.episodeCount(.robot)) own-robot, \(data.episodeCount(.crossEmbodiment)) cross-embodiment, "
             + "\(data.episodeCount(.humanVideo)) human-video episodes; \(data.vlSamples.count) VL samples, \(data.probeSamples.count) probe samples")
 
         var base: (path: String, probe: ProbeResult)?
         if let recipe = plan.baseRecipe {
-            let result = try train(recipe, data: data, directory: "\(out)/base", initFrom: nil, plan: plan, stop: stop, progress: progress)
+            let result = try train(recipe, data: dataFor(recipe), directory: "\(out)/base", initFrom: nil, plan: plan, stop: stop, progress: progress)
             let model = try CheckpointPolicyProvider(path: result.checkpointPath, name: recipe.name).model
             let probe = try VLProbe.run(model: model, samples: data.probeSamples)
             log("vl-base: \(result.step) steps in \(ProgressMeter.duration(result.wallSeconds)); VL probe \(percent(probe.accuracy))")
@@ -58,7 +63,7 @@ public enum Study {
         var entries: [StudyEntry] = []
         for recipe in plan.trainedRecipes {
             let dir = "\(out)/runs/\(recipe.name)"
-            let result = try train(recipe, data: data, directory: dir, initFrom: base?.path, plan: plan, stop: stop, progress: progress)
+            let result = try train(recipe, data: dataFor(recipe), directory: dir, initFrom: base?.path, plan: plan, stop: stop, progress: progress)
             log("\(recipe.name): trained \(result.step) steps in \(ProgressMeter.duration(result.wallSeconds)) "
                 + "(CPU \(ProgressMeter.duration(result.cpuSeconds))); evaluating on \(plan.suite.name)")
             let provider = try CheckpointPolicyProvider(path: result.checkpointPath, name: recipe.name)

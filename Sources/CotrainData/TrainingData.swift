@@ -62,15 +62,30 @@ public final class TrainingData: Sendable {
     }
 
     /// Loads episode stores (every file verified against its index hash when `verify`)
-    /// with their statistics, and the VL stores' shards (always verified).
-    public static func load(ownEmbodiment: EmbodimentKind, episodeStores: [String], vlStores: [String], verify: Bool = true) throws -> TrainingData {
+    /// with their statistics, and the VL stores' shards (always verified). In the tool
+    /// frame, arms' episodes are converted (`StoredEpisode.inToolFrame`) and their
+    /// statistics computed from the converted rows, per store and source as always.
+    public static func load(
+        ownEmbodiment: EmbodimentKind, episodeStores: [String], vlStores: [String], verify: Bool = true,
+        frame: ActionFrame = .joint
+    ) throws -> TrainingData {
         var episodes: [(StoredEpisode, SourceStats)] = []
         for root in episodeStores {
             let store = try EpisodeStore.open(at: root)
             let stats = try DataStatistics.load(store: store)
+            var converted: [String: [StoredEpisode]] = [:]
             for entry in store.index.entries {
-                let group = try stats.stats(source: entry.source, embodiment: entry.embodiment)
-                episodes.append((try store.open(entry, verify: verify), group))
+                let episode = try store.open(entry, verify: verify)
+                guard frame == .tool, ToolFrame(.make(entry.embodiment)) != nil else {
+                    episodes.append((episode, try stats.stats(source: entry.source, embodiment: entry.embodiment)))
+                    continue
+                }
+                converted["\(entry.source)\u{0}\(entry.embodiment.rawValue)", default: []].append(episode.inToolFrame())
+            }
+            for key in converted.keys.sorted() {
+                let group = converted[key]!, m = group[0].metadata
+                let toolStats = SourceStats(source: m.source, embodiment: m.embodiment, episodes: group)
+                episodes += group.map { ($0, toolStats) }
             }
         }
         var vl: [VLSample] = [], probe: [VLSample] = []

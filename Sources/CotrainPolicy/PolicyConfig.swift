@@ -26,10 +26,15 @@ public struct EmbodimentSpec: Codable, Sendable, Equatable {
     public var stateDimension: Int
     /// Length of one action.
     public var actionDimension: Int
+    /// The model acts for this arm in the tool frame: its actions are tool motions and
+    /// its state ends with the tool pose; the runtime converts (CotrainSim `ToolFrame`).
+    /// nil: the robot's own joint deltas.
+    public var toolFrame: Bool?
 
     /// A robot description.
-    public init(name: String, stateDimension: Int, actionDimension: Int) {
+    public init(name: String, stateDimension: Int, actionDimension: Int, toolFrame: Bool? = nil) {
         (self.name, self.stateDimension, self.actionDimension) = (name, stateDimension, actionDimension)
+        self.toolFrame = toolFrame
     }
 }
 

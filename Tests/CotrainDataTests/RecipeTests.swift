@@ -141,4 +141,21 @@ func parse(_ text: String) throws(RecipeError) -> Recipe { try Recipe(bytes: Arr
         #expect(changed.hash != compact.hash)
         #expect(try Recipe(bytes: compact.json.prettyBytes) == compact)
     }
+
+    /// `model.action_frame`: "joint" is the default (and leaves the hash alone), "tool"
+    /// is written into the canonical recipe, anything else names the accepted values.
+    @Test func actionFrame() throws {
+        let base = try parse(recipeText())
+        func withFrame(_ frame: String) -> String {
+            #"{"format":"cotrain.recipe.v1","name":"t","seed":3,"model":{"image_size":16,"patch_size":8,"action_frame":"\#(frame)"},"#
+                + #""phases":[{"name":"main","steps":10,"learning_rate":0.001,"batch_size":4,"mixture":{"robot":1}}]}"#
+        }
+        let joint = try parse(withFrame("joint")), tool = try parse(withFrame("tool"))
+        #expect(base.model.actionFrame == .joint && joint.hash == base.hash)
+        #expect(tool.model.actionFrame == .tool && tool.hash != base.hash)
+        #expect(try Recipe(bytes: tool.json.prettyBytes) == tool)
+        #expect(throws: RecipeError.invalidValue(path: "model.action_frame", reason: #"must be "joint" or "tool", not "cartesian""#)) {
+            try parse(withFrame("cartesian"))
+        }
+    }
 }
