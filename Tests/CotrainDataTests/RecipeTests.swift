@@ -20,7 +20,7 @@ func parse(_ text: String) throws(RecipeError) -> Recipe { try Recipe(bytes: Arr
 @Suite struct RecipeTests {
     static let shipped = ["robot-only", "vl", "dense-annotations", "cross-embodiment", "human-video", "human-video-actions",
                           "discrete-tokens", "chain-of-thought", "vl+cross-embodiment", "all-single-phase", "multi-phase",
-                          "multi-phase-no-vl-phase2", "vl-wrist", "vl-pointer"]
+                          "multi-phase-no-vl-phase2", "vl-wrist", "vl-pointer", "vl-tool"]
 
     @Test(arguments: shipped)
     func shippedRecipesParseAndValidate(name: String) throws {
