@@ -54,7 +54,7 @@ extension ScriptedExpert {
             // object's faces (from the start pose it is a few pixels wide in every view).
             let above = reached(p, 0.03)
             var c = ExpertCommand(
-                target: funnel(p, tool), yaw: above ? graspYaw : env.tool.yaw, close: false,
+                target: p, yaw: above ? graspYaw : env.tool.yaw, close: false,
                 annotation: above && !yawDone ? "turn the gripper to \(name)" : "move above \(name)", coarse: !above)
             if reached(p, 0.015) && yawDone && ready { phase = .descend; c.advance = true }
             return c
@@ -109,18 +109,6 @@ extension ScriptedExpert {
             phase = .approach
             return retry(name)
         }
-    }
-
-    /// The approach's waypoint toward the hover point `p`: the tool may only be as low as
-    /// a 45° cone above `p` allows, so it comes down as the planar gap closes (and goes
-    /// no lower than `p` until the descent). The action is then
-    /// a function of where the tool is relative to the object, never of how long the
-    /// approach has run: a straight diagonal from the start pose would teach a learner
-    /// to descend on a schedule, and to keep descending when its planar motion fell
-    /// short (docs/study.md, fourth round).
-    func funnel(_ p: Vec3, _ tool: Vec3) -> Vec3 {
-        let ceiling = p.z + planarDistance(p, tool)
-        return Vec3(p.x, p.y, min(max(tool.z, p.z), ceiling))
     }
 
     func retry(_ name: String) -> ExpertCommand {
