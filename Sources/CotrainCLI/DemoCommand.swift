@@ -57,11 +57,11 @@ enum DemoCommand {
             settings.policies = try args.option("--policies")
             settings.json = options.json
             settings.quiet = options.quiet
-            try args.finish()
             guard !(quick && tiny) else { throw UsageError(message: "--quick and --tiny exclude each other", command: "demo") }
             guard !settings.out.isEmpty, settings.out != ".", settings.out != "/" else {
                 throw UsageError(message: "--out needs a directory of its own, got '\(settings.out)'", command: "demo")
             }
+            try args.finish()
             let plan = DemoPlan.preset(tiny ? .tiny : quick ? .quick : .standard, labs: labs)
             return try DemoRunner(plan: plan, options: settings).run()
         })
