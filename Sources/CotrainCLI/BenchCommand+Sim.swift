@@ -14,7 +14,8 @@ extension BenchCommand {
             pushes), third-person renders at 64×64, recorded expert episodes (all task
             families, with images), evaluation episodes with the hold-still policy (the
             simulator alone, and through the full harness: envelope, control loop,
-            scoring). Reference measured in the same run: MuJoCo stepping a UR5e-like
+            scoring), and tool-frame chunks (a tool-frame policy's 4 tool motions
+            turned into joint deltas by IK, per call). Reference measured in the same run: MuJoCo stepping a UR5e-like
             arm with a gripper and four boxes (benchmarks/mujoco_arm.py; needs python3
             and `pip install mujoco`). One cotrain sim step is 0.1 s of motion; MuJoCo
             needs 50 physics steps of 2 ms for the same, so both figures are printed.
@@ -24,7 +25,8 @@ extension BenchCommand {
               --embodiment E  ur5e (default), panda, scara, gantry, hand
               --json          one JSON object: sim_steps_per_s, renders_per_s,
                               expert_episodes_per_s, eval_episodes_per_s,
-                              harness_eval_episodes_per_s, mujoco_physics_steps_per_s,
+                              harness_eval_episodes_per_s, tool_frame_chunks_per_s
+                              (arms; null otherwise), mujoco_physics_steps_per_s,
                               mujoco_control_steps_per_s (null when not installed)
 
             Example:
@@ -48,7 +50,7 @@ extension BenchCommand {
                     ("embodiment", .string(kind.rawValue)), ("image", .string("\(r.imageWidth)x\(r.imageHeight)")),
                     ("sim_steps_per_s", number(r.simStepsPerSecond)), ("renders_per_s", number(r.rendersPerSecond)),
                     ("expert_episodes_per_s", number(r.expertEpisodesPerSecond)), ("eval_episodes_per_s", number(r.evalEpisodesPerSecond)),
-                    ("harness_eval_episodes_per_s", number(harness)),
+                    ("harness_eval_episodes_per_s", number(harness)), ("tool_frame_chunks_per_s", number(r.toolChunksPerSecond)),
                     ("mujoco_physics_steps_per_s", number(mujoco?.physicsStepsPerSecond)),
                     ("mujoco_control_steps_per_s", number(mujoco?.controlStepsPerSecond)),
                     ("sim_vs_mujoco_control_steps", number(mujoco.map { r.simStepsPerSecond / $0.controlStepsPerSecond })),
@@ -62,6 +64,9 @@ extension BenchCommand {
             table.add("expert episodes", format(r.expertEpisodesPerSecond, 1), "all task families, with images")
             table.add("eval episodes (sim)", format(r.evalEpisodesPerSecond, 1), "hold-still, pick, \(TaskFamily.pick.maxSteps) steps")
             table.add("eval episodes (harness)", format(harness, 1), "same, through envelope + control loop + scoring")
+            if let tool = r.toolChunksPerSecond {
+                table.add("tool-frame chunks", format(tool, 0), "4 tool motions → joint deltas by IK (\(format(1000 / tool, 3)) ms each)")
+            }
             if let m = mujoco {
                 table.add("MuJoCo physics steps", format(m.physicsStepsPerSecond, 0), "mujoco \(m.version), 2 ms steps, UR5e-like arm + 4 boxes")
                 table.add("MuJoCo 0.1 s control steps", format(m.controlStepsPerSecond, 0), "50 physics steps each")

@@ -16,6 +16,9 @@ public struct SimBenchmarkResult: Sendable, Equatable {
     public var expertEpisodesPerSecond: Double
     /// Evaluation episodes per second with the hold-still policy (pick, full step budget).
     public var evalEpisodesPerSecond: Double
+    /// Tool-frame chunks per second: 4 tool motions turned into joint deltas by IK, as a
+    /// tool-frame policy's every call does (nil for embodiments without a tool frame).
+    public var toolChunksPerSecond: Double? = nil
 
     /// One line per figure, for the CLI.
     public var summary: String {
@@ -26,7 +29,7 @@ public struct SimBenchmarkResult: Sendable, Equatable {
             renders/s             \(f(rendersPerSecond))  (\(imageWidth)x\(imageHeight))
             expert episodes/s     \(f(expertEpisodesPerSecond))  (all task families, with images)
             eval episodes/s       \(f(evalEpisodesPerSecond))  (hold-still policy, pick, \(TaskFamily.pick.maxSteps) steps)
-            """
+            """ + (toolChunksPerSecond.map { "\ntool-frame chunks/s   \(f($0))  (4 tool motions → joint deltas by IK)" } ?? "")
     }
 }
 
@@ -38,12 +41,41 @@ public enum SimBenchmark {
     ) -> SimBenchmarkResult {
         let embodiment = Embodiment.make(kind)
         let config = SimConfig(imageWidth: imageWidth, imageHeight: imageHeight)
-        return SimBenchmarkResult(
+        var result = SimBenchmarkResult(
             embodiment: kind, imageWidth: imageWidth, imageHeight: imageHeight,
             simStepsPerSecond: simSteps(embodiment, seconds),
             rendersPerSecond: renders(embodiment, config, seconds),
             expertEpisodesPerSecond: expertEpisodes(embodiment, config, seconds),
             evalEpisodesPerSecond: evalEpisodes(embodiment, config, seconds))
+        result.toolChunksPerSecond = toolChunks(embodiment, seconds)
+        return result
+    }
+
+    /// Converts chunks of 4 consecutive expert tool motions back to joint deltas from the
+    /// states the expert was in (pick and place episodes).
+    static func toolChunks(_ embodiment: Embodiment, _ seconds: Double) -> Double? {
+        guard let frame = ToolFrame(embodiment) else { return nil }
+        var env = SimEnvironment(embodiment: embodiment, config: SimConfig(renderImages: false))
+        var chunks: [(proprio: [Float], tools: [[Float]])] = []
+        for (k, family) in [TaskFamily.pick, .place].enumerated() {
+            var expert = ScriptedExpert(embodiment: embodiment, seed: UInt64(k))
+            env.resetState(task: TaskSpec(family), seed: UInt64(k))
+            var states: [([Float], [Float])] = []
+            while !env.isDone {
+                let a = expert.act(env).action
+                states.append((env.proprio, frame.toolAction(armProprio: env.proprio, jointAction: a)))
+                _ = env.advance(a)
+            }
+            for t in stride(from: 0, to: states.count - 3, by: 4) { chunks.append((states[t].0, states[t..<(t + 4)].map(\.1))) }
+        }
+        guard !chunks.isEmpty else { return nil }
+        var k = 0
+        return rate(seconds) {
+            let c = chunks[k % chunks.count]
+            _ = frame.jointActions(armProprio: c.proprio, chunk: c.tools)
+            k += 1
+            return 1
+        }
     }
 
     /// Calls `body` (which returns how many units it did) until `seconds` have passed.

@@ -70,5 +70,7 @@ import Testing
         #expect(r.simStepsPerSecond > 0 && r.rendersPerSecond > 0)
         #expect(r.expertEpisodesPerSecond > 0 && r.evalEpisodesPerSecond > 0)
         #expect(r.summary.contains("renders/s"))
+        #expect((r.toolChunksPerSecond ?? 0) > 0 && r.summary.contains("tool-frame chunks/s"))
+        #expect(SimBenchmark.toolChunks(.gantry, 0.01) == nil)
     }
 }
