@@ -44,10 +44,8 @@ public enum Study {
             stores = ([built.episodes], [built.vl])
         }
         let data = try TrainingData.load(ownEmbodiment: plan.ownEmbodiment, episodeStores: stores.episodes, vlStores: stores.vl)
-        // Recipes that act in the tool frame train on a converted copy of the episodes.
-        let toolData = plan.recipes.contains { $0.model.actionFrame == .tool }
-            ? try TrainingData.load(ownEmbodiment: plan.ownEmbodiment, episodeStores: stores.episodes, vlStores: stores.vl, frame: .tool)
-            : nil
+        // Recipes that act in the tool frame train on a converted view of the same episodes.
+        let toolData = plan.recipes.contains { $0.model.actionFrame == .tool } ? data.inToolFrame() : nil
         func dataFor(_ recipe: Recipe) -> TrainingData { recipe.model.actionFrame == .tool ? toolData! : data }
         log("data: \(data.episodeCount(.robot)) own-robot, \(data.episodeCount(.crossEmbodiment)) cross-embodiment, "
             + "\(data.episodeCount(.humanVideo)) human-video episodes; \(data.vlSamples.count) VL samples, \(data.probeSamples.count) probe samples")

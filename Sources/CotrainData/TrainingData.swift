@@ -62,9 +62,8 @@ public final class TrainingData: Sendable {
     }
 
     /// Loads episode stores (every file verified against its index hash when `verify`)
-    /// with their statistics, and the VL stores' shards (always verified). In the tool
-    /// frame, arms' episodes are converted (`StoredEpisode.inToolFrame`) and their
-    /// statistics computed from the converted rows, per store and source as always.
+    /// with their statistics, and the VL stores' shards (always verified); in the tool
+    /// frame, converted by ``inToolFrame()``.
     public static func load(
         ownEmbodiment: EmbodimentKind, episodeStores: [String], vlStores: [String], verify: Bool = true,
         frame: ActionFrame = .joint
@@ -73,19 +72,9 @@ public final class TrainingData: Sendable {
         for root in episodeStores {
             let store = try EpisodeStore.open(at: root)
             let stats = try DataStatistics.load(store: store)
-            var converted: [String: [StoredEpisode]] = [:]
             for entry in store.index.entries {
-                let episode = try store.open(entry, verify: verify)
-                guard frame == .tool, ToolFrame(.make(entry.embodiment)) != nil else {
-                    episodes.append((episode, try stats.stats(source: entry.source, embodiment: entry.embodiment)))
-                    continue
-                }
-                converted["\(entry.source)\u{0}\(entry.embodiment.rawValue)", default: []].append(episode.inToolFrame())
-            }
-            for key in converted.keys.sorted() {
-                let group = converted[key]!, m = group[0].metadata
-                let toolStats = SourceStats(source: m.source, embodiment: m.embodiment, episodes: group)
-                episodes += group.map { ($0, toolStats) }
+                let group = try stats.stats(source: entry.source, embodiment: entry.embodiment)
+                episodes.append((try store.open(entry, verify: verify), group))
             }
         }
         var vl: [VLSample] = [], probe: [VLSample] = []
@@ -94,7 +83,28 @@ public final class TrainingData: Sendable {
             vl += try store.samples(split: "train")
             probe += try store.samples(split: "probe")
         }
-        return TrainingData(ownEmbodiment: ownEmbodiment, episodes: episodes, vlSamples: vl, probeSamples: probe)
+        let data = TrainingData(ownEmbodiment: ownEmbodiment, episodes: episodes, vlSamples: vl, probeSamples: probe)
+        return frame == .tool ? data.inToolFrame() : data
+    }
+
+    /// This data with every arm's episodes in the tool frame (`StoredEpisode.inToolFrame`:
+    /// actions as tool motions, the tool pose appended to proprio) and each statistics
+    /// group (store × source × embodiment, told apart by its statistics) recomputed from
+    /// its converted rows. Episodes keep their order; files are not read or verified again.
+    public func inToolFrame() -> TrainingData {
+        var episodes: [(StoredEpisode, SourceStats)] = []
+        for source in DataSource.allCases { episodes += pools[source].map { Array(zip($0.episodes, $0.stats)) } ?? [] }
+        // Episodes of one group share its statistics; convert group by group.
+        var groups: [(stats: SourceStats, members: [Int])] = []
+        for (i, (episode, stats)) in episodes.enumerated() where ToolFrame(.make(episode.metadata.embodiment)) != nil {
+            if let g = groups.firstIndex(where: { $0.stats == stats }) { groups[g].members.append(i) } else { groups.append((stats, [i])) }
+        }
+        for group in groups {
+            let converted = group.members.map { episodes[$0].0.inToolFrame() }
+            let stats = SourceStats(source: group.stats.source, embodiment: group.stats.embodiment, episodes: converted)
+            for (i, episode) in zip(group.members, converted) { episodes[i] = (episode, stats) }
+        }
+        return TrainingData(ownEmbodiment: ownEmbodiment, episodes: episodes, vlSamples: vlSamples, probeSamples: probeSamples)
     }
 
     /// Episode count of one source.
