@@ -31,6 +31,7 @@ enum DataCommand {
             Usage: cotrain data collect --store DIR --embodiment E --tasks T1,T2,… --count N --seed S
                                         [--shifts P1,…] [--held-out-colours C1,…] [--colours C1,…]
                                         [--source NAME] [--image-size N] [--wrist] [--perturbation F]
+                                        [--misses F]
 
             Episode i demonstrates task i mod |tasks| under shift ⌊i/|tasks|⌋ mod |shifts|,
             from a seed derived from S and i: the same arguments give the same bytes.
@@ -48,6 +49,10 @@ enum DataCommand {
               --perturbation F       DART: noise on the executed joint commands (σ = F × the
                                      per-step bound, 0…1; default 0); the expert corrects it
                                      and its clean actions are recorded
+              --misses F             this fraction (0…1; default 0) of the grasping episodes
+                                     executes a first grasp aimed beside the object, and
+                                     records how an expert recovers from it (reopen, go
+                                     back above the object, grasp again)
 
             Example:
               cotrain data collect --store lab/episodes --embodiment ur5e --tasks pick,place --count 200 --seed 1 --wrist
@@ -65,6 +70,7 @@ enum DataCommand {
             plan.imageSize = try args.int("--image-size", default: 64, range: 8...512)
             plan.wristCamera = args.flag("--wrist")
             plan.perturbation = Float(try args.double("--perturbation", default: 0, range: 0...1))
+            plan.misses = Float(try args.double("--misses", default: 0, range: 0...1))
             guard plan.count >= 0 else { throw UsageError(message: "--count N is required", command: "data collect") }
             try plan.validate()
             try args.finish()

@@ -31,6 +31,9 @@ public struct CollectPlan: Sendable, Equatable {
     /// DART noise on executed joint commands, as a fraction of each joint's per-step
     /// bound (0: clean demonstrations); see `ScriptedExpert.record`.
     public var perturbation: Float = 0
+    /// Fraction of grasping episodes whose first grasp is executed off the object while
+    /// the recorded actions recover from it (0: none); see `ScriptedExpert.record`.
+    public var misses: Float = 0
 
     /// A plan with defaults for the optional fields.
     public init(embodiment: EmbodimentKind, tasks: [TaskFamily], count: Int, seed: UInt64) {
@@ -51,6 +54,9 @@ public struct CollectPlan: Sendable, Equatable {
         guard (8...512).contains(imageSize) else { throw .invalidArgument("--image-size must be within 8...512") }
         guard perturbation.isFinite, (0...1).contains(perturbation) else {
             throw .invalidArgument("--perturbation must be within 0...1 (a fraction of each joint's per-step bound), got \(perturbation)")
+        }
+        guard misses.isFinite, (0...1).contains(misses) else {
+            throw .invalidArgument("--misses must be within 0...1 (a fraction of the grasping episodes), got \(misses)")
         }
         guard EpisodeMetadata.isValidSource(source) else {
             throw .invalidArgument("--source \"\(source)\" must be 1–64 letters, digits, '-' or '_'")
@@ -95,7 +101,7 @@ public enum EpisodeCollector {
             let (family, shiftName, seed) = plan.episode(i)
             let shift = shiftName.flatMap { DistributionShift.presets[$0] } ?? .none
             let episode = ScriptedExpert.record(
-                env: &env, task: TaskSpec(family, scene: scene), seed: seed, shifts: shift, perturbation: plan.perturbation)
+                env: &env, task: TaskSpec(family, scene: scene), seed: seed, shifts: shift, perturbation: plan.perturbation, misses: plan.misses)
             let record = EpisodeRecord(episode: episode, source: plan.source, shifts: shiftName.map { [$0] } ?? [], scene: scene)
             added.append(try store.add(record))
             if (i + 1) % indexInterval == 0 { try store.saveIndex() }

@@ -75,12 +75,23 @@ extension ScriptedExpert {
     /// from the actual state every step — corrects the drift, and the episode records
     /// the expert's clean action for the perturbed state. A policy trained on it sees
     /// how to recover from its own small errors, which clean demonstrations never show.
+    ///
+    /// `misses` > 0: that fraction of the episodes that grasp something (drawn per
+    /// episode from `seed`) executes a first grasp aimed off the object, 1.4–2.2 times
+    /// the gripper's planar tolerance away, while recording what an expert aiming right
+    /// would do from each of those states: return above the object with the gripper
+    /// open. Once the off-aim expert has missed and reopened it aims right, and its own
+    /// actions are recorded from then on. The data then show how to recover from a
+    /// missed grasp, which clean demonstrations (whose grasps almost never miss) do not.
     public static func record(
-        env: inout SimEnvironment, task: TaskSpec, seed: UInt64, shifts: DistributionShift = .none, perturbation: Float = 0
+        env: inout SimEnvironment, task: TaskSpec, seed: UInt64, shifts: DistributionShift = .none, perturbation: Float = 0,
+        misses: Float = 0
     ) -> Episode {
         var expert = ScriptedExpert(embodiment: env.embodiment, seed: seed)
         var noise = SimRandom(seed: seed, stream: 0xDA27)
         var obs = env.reset(task: task, seed: seed, shifts: shifts)
+        var offAim = misses > 0 ? expert.missing(env, chance: misses, seed: seed) : nil
+        if offAim != nil { expert.style.graspOffset = .zero }
         let e = env.embodiment
         var episode = Episode(
             embodiment: e.kind, family: task.family, instruction: env.task.instruction, seed: seed, steps: 0,
@@ -88,18 +99,22 @@ extension ScriptedExpert {
             proprio: [], proprioDimension: e.dof + 1, actions: [], actionDimension: e.dof + 1, annotations: [],
             success: false, milestonesReached: 0, milestoneCount: env.milestones.count)
         while !env.isDone {
+            // The off-aim expert has missed and reopened (it aims right now), or grasped
+            // after all: from here on it is the demonstrator.
+            if let off = offAim, off.style.graspOffset == .zero || env.world.held != nil { (expert, offAim) = (off, nil) }
             let (action, annotation) = expert.act(env)
+            let intended = offAim?.act(env).action ?? action
             episode.images += obs.image
             if let w = obs.wristImage { episode.wristImages += w }
             if env.config.renderImages { episode.points += env.namedPoints() }
             episode.proprio += obs.proprio
             episode.actions += action
             episode.annotations.append(annotation)
-            var executed = action
+            var executed = intended
             if perturbation > 0 {
                 for k in 0..<e.dof {
                     let bound = env.actionBounds[k]
-                    executed[k] = clip(action[k] + noise.gaussian() * perturbation * bound, bound)
+                    executed[k] = clip(intended[k] + noise.gaussian() * perturbation * bound, bound)
                 }
             }
             let (next, info) = env.step(executed)

@@ -54,7 +54,7 @@ extension ScriptedExpert {
             // object's faces (from the start pose it is a few pixels wide in every view).
             let above = reached(p, 0.03)
             var c = ExpertCommand(
-                target: p, yaw: above ? graspYaw : env.tool.yaw, close: false,
+                target: above ? p : approachWaypoint(p, tool), yaw: above ? graspYaw : env.tool.yaw, close: false,
                 annotation: above && !yawDone ? "turn the gripper to \(name)" : "move above \(name)", coarse: !above)
             if reached(p, 0.015) && yawDone && ready { phase = .descend; c.advance = true }
             return c
@@ -109,6 +109,22 @@ extension ScriptedExpert {
             phase = .approach
             return retry(name)
         }
+    }
+
+    /// Where the approach to hover point `p` heads this step, by the style's lead: a
+    /// funnel keeps the tool above a 45° cone (scaled by the lead) around `p` without
+    /// climbing; a drop-first approach limits the planar step until the tool is at hover
+    /// height.
+    func approachWaypoint(_ p: Vec3, _ tool: Vec3) -> Vec3 {
+        let lead = style.approachLead, gap = planarDistance(p, tool)
+        if lead < 0 {
+            let funnelZ = p.z - lead * gap
+            return Vec3(p.x, p.y, min(funnelZ, max(tool.z, p.z)))
+        }
+        guard abs(tool.z - p.z) > 0.01, gap > 0 else { return p }
+        let cap = style.speed * (1 - 0.8 * lead)
+        let planar = min(1, cap / gap)
+        return Vec3(tool.x + (p.x - tool.x) * planar, tool.y + (p.y - tool.y) * planar, p.z)
     }
 
     func retry(_ name: String) -> ExpertCommand {

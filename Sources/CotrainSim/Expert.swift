@@ -35,12 +35,20 @@ struct ExpertStyle {
     var graspOffset: Vec3  // deliberate aim error at the grasp point
     var actionNoise: Float  // fraction of the per-step bound
     var hesitation: Float  // chance of a still step in free space
+    /// How the approach trades height for planar progress, in -1...1: below 0 the tool
+    /// stays high until the planar gap closes (a funnel), above 0 it drops to hover
+    /// height first and then slides over, 0 is a straight line. Mixing all three keeps
+    /// "the tool is at hover height" from telling a learner "the object is below":
+    /// only the cameras can say when to descend.
+    var approachLead: Float
 
     static func sample(_ rng: inout SimRandom) -> ExpertStyle {
-        ExpertStyle(
+        var style = ExpertStyle(
             speed: rng.uniform(0.03, 0.045), hover: rng.uniform(0.045, 0.08), travel: rng.uniform(0.15, 0.2),
             graspOffset: Vec3(clip(rng.gaussian() * 0.003, 0.006), clip(rng.gaussian() * 0.003, 0.006), 0),
-            actionNoise: rng.uniform(0, 0.04), hesitation: rng.uniform(0, 0.04))
+            actionNoise: rng.uniform(0, 0.04), hesitation: rng.uniform(0, 0.04), approachLead: 0)
+        style.approachLead = rng.uniform(-1, 1)
+        return style
     }
 }
 
@@ -115,5 +123,21 @@ public struct ScriptedExpert: Sendable {
         }
         if case .push = job { phase = .pushApproach } else if job != nil { phase = .approach }
         phaseSteps = 0
+    }
+}
+
+extension ScriptedExpert {
+    /// With probability `chance` (drawn from `seed`) and when the task grasps an
+    /// object: a copy of this expert that aims its first grasp beside the object, beyond
+    /// the gripper's planar tolerance (see `ScriptedExpert.record(…misses:)`).
+    func missing(_ env: SimEnvironment, chance: Float, seed: UInt64) -> ScriptedExpert? {
+        var rng = SimRandom(seed: seed, stream: 0x0155)
+        guard rng.chance(chance) else { return nil }
+        if case .push = env.task.goal { return nil }
+        guard let i = env.namedObjects().first ?? nil, env.world.objects.indices.contains(i) else { return nil }
+        let r = env.graspFit(i).planarTolerance * rng.uniform(1.4, 2.2), angle = rng.uniform(0, 2 * .pi)
+        var off = self
+        off.style.graspOffset = Vec3(r * cosf(angle), r * sinf(angle), 0)
+        return off
     }
 }

@@ -49,6 +49,14 @@ import CotrainSim
         #expect(Set(shifts.flatMap { $0 }) == ["lighting", "camera"])
     }
 
+    @Test func collectPlanRejectsNoiseFractionsOutsideZeroToOne() {
+        for (perturbation, misses, word) in [(Float(-0.1), Float(0), "--perturbation"), (0, 1.5, "--misses"), (0, .nan, "--misses")] {
+            var plan = smallPlan(.ur5e, count: 1, seed: 1)
+            (plan.perturbation, plan.misses) = (perturbation, misses)
+            #expect { try plan.validate() } throws: { "\($0)".contains(word) }
+        }
+    }
+
     @Test func severalEmbodimentsShareAStoreAndSummarise() throws {
         let dir = Scratch()
         try collect(smallPlan(.ur5e, [.pick], count: 2, seed: 1), into: dir.path)

@@ -1,0 +1,85 @@
+import Testing
+
+@testable import CotrainSim
+
+/// What demonstrations show besides the straight path: approaches that reach hover
+/// height at different points of the planar approach, and recoveries from missed grasps
+/// (`ScriptedExpert.record(…, misses:)`).
+@Suite struct DemonstrationVarietyTests {
+    static let config = SimConfig(renderImages: false)
+
+    /// The planar gap between tool and object when the tool first comes within 1 cm of
+    /// the expert's hover height, for a pick episode of `seed`.
+    static func gapAtHoverHeight(_ seed: UInt64) -> Float? {
+        var env = SimEnvironment(embodiment: .ur5e, config: config)
+        var expert = ScriptedExpert(embodiment: .ur5e, seed: seed)
+        env.resetState(task: TaskSpec(.pick), seed: seed)
+        guard case .pick(let i) = env.task.goal else { return nil }
+        while !env.isDone {
+            let o = env.world.objects[i], tool = env.tool.translation
+            if tool.z < o.position.z + o.height + expert.style.hover + 0.01 { return planarDistance(tool, o.position) }
+            _ = env.advance(expert.act(env).action)
+        }
+        return nil
+    }
+
+    @Test("the tool reaches hover height both far from the object and right above it, so height alone does not say when to descend")
+    func hoverHeightDoesNotTellAlignment() {
+        let gaps = (0..<60 as Range<UInt64>).compactMap(Self.gapAtHoverHeight)
+        #expect(gaps.count == 60)
+        #expect(gaps.filter { $0 > 0.06 }.count >= 10, "drop-first approaches: \(gaps.filter { $0 > 0.06 }.count)/60")
+        #expect(gaps.filter { $0 < 0.025 }.count >= 10, "aligned arrivals: \(gaps.filter { $0 < 0.025 }.count)/60")
+    }
+
+    static func episode(_ seed: UInt64, _ family: TaskFamily, misses: Float, on kind: EmbodimentKind = .ur5e)
+        -> (Episode, SimEnvironment)
+    {
+        var env = SimEnvironment(embodiment: .make(kind), config: config)
+        let e = ScriptedExpert.record(env: &env, task: TaskSpec(family), seed: seed, perturbation: 0.02, misses: misses)
+        return (e, env)
+    }
+
+    @Test(
+        "with misses 1 every grasping episode first closes beside the object, records an expert that never closes there, and still succeeds",
+        arguments: [EmbodimentKind.ur5e, .panda, .gantry])
+    func missedGraspsAreRecoveredFrom(_ kind: EmbodimentKind) {
+        for seed in UInt64(1)...6 {
+            for family in [TaskFamily.pick, .place] {
+                let (e, env) = Self.episode(seed, family, misses: 1, on: kind)
+                #expect(e.success, "\(kind) \(family) seed \(seed) recovers and succeeds")
+                #expect(e == Self.episode(seed, family, misses: 1, on: kind).0, "deterministic")
+                let attempts = env.graspAttempts
+                guard attempts.count >= 2, let first = attempts.first else {
+                    Issue.record("\(kind) \(family) seed \(seed): \(attempts.count) grasp attempts")
+                    continue
+                }
+                #expect(!first.fit.withinPlanar, "the first close is beside the object: \(first.fit.planarOffset) m")
+                // The recorded gripper command stays open until the grasp that is aimed right.
+                let n = e.actionDimension, retry = attempts[1].step
+                for t in 0..<retry { #expect(e.actions[t * n + n - 1] < 0, "step \(t) of \(retry): recorded gripper open") }
+                #expect(!e.annotations[..<retry].contains("close the gripper"))
+                #expect(e.annotations[retry] == "close the gripper")
+            }
+        }
+    }
+
+    @Test("misses 0 records the same episode as before; push episodes have no grasp to miss")
+    func missesOffAndPushAreUnchanged() {
+        for seed in UInt64(1)...3 {
+            var env = SimEnvironment(embodiment: .ur5e, config: Self.config)
+            let plain = ScriptedExpert.record(env: &env, task: TaskSpec(.pick), seed: seed, perturbation: 0.02)
+            #expect(Self.episode(seed, .pick, misses: 0).0 == plain)
+            #expect(Self.episode(seed, .push, misses: 1).0 == Self.episode(seed, .push, misses: 0).0)
+        }
+    }
+
+    @Test("a fraction of misses picks about that fraction of the episodes")
+    func missFractionIsRespected() {
+        var missed = 0
+        for seed in UInt64(0)..<60 {
+            let (_, env) = Self.episode(seed, .pick, misses: 0.3)
+            if let first = env.graspAttempts.first, !first.fit.withinPlanar { missed += 1 }
+        }
+        #expect((8...28).contains(missed), "\(missed)/60 episodes missed first")
+    }
+}
