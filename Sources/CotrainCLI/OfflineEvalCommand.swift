@@ -20,7 +20,9 @@ enum OfflineEvalCommand {
             cameras say where the object is: R² near 0 there means the policy has not
             learned to localise, whatever its training loss says. For a checkpoint with
             pointers (docs/model.md) on episodes with labelled points, it also prints how
-            far each pointer lands from the named object, in pixels.
+            far each pointer lands from the named object, in pixels; for one with an
+            orientation head on episodes with orientation labels, its error in degrees
+            of cube yaw and how often it is within the 20° grasp tolerance.
 
             Options:
               --policy FILE     a checkpoint from `cotrain train`
@@ -71,6 +73,10 @@ enum OfflineEvalCommand {
                                  ("t0", p.firstStep.map(number) ?? .null), ("all", number(p.allSteps)),
                                  ("median", number(p.median)), ("p90", number(p.p90))])
                     })),
+                    ("orientation_degrees", report.orientation.map { o in
+                        .object([("count", .int(Int64(o.count))), ("median", number(o.median)), ("p90", number(o.p90)),
+                                 ("within_tolerance", number(o.withinTolerance))])
+                    } ?? .null),
                 ]).canonicalString)
                 return ExitCode.ok
             }
@@ -89,6 +95,10 @@ enum OfflineEvalCommand {
                 }
                 print("\nPointers: mean distance from the labelled point (pixels)")
                 print(points.rendered)
+            }
+            if let o = report.orientation {
+                print("\nOrientation head: cube yaw against the fingers, error over \(o.count) labelled steps: median \(format(o.median, 1))°, "
+                    + "p90 \(format(o.p90, 1))°, within the 20° grasp tolerance \(format(100 * o.withinTolerance, 0)) %")
             }
             return ExitCode.ok
         })

@@ -1,6 +1,7 @@
 // One episode = one safetensors file: images U8 (T,H,W,3), optionally wrist_images U8
 // (T,H,W,3) from the wrist camera, proprio F32 (T,P), actions F32 (T,A), optionally
-// points F32 (T,cameras,2,3) (where the named objects appear), and the metadata JSON.
+// points F32 (T,cameras,2,3) (where the named objects appear), optionally orientation
+// F32 (T,3) (how the object to move is turned against the fingers), and the metadata JSON.
 // Readers map the file and copy single steps straight into batch buffers.
 import CotrainCore
 import CotrainSim
@@ -19,14 +20,17 @@ public struct EpisodeRecord: Sendable, Equatable {
     /// (T, cameras, 2, 3) labelled points of the named objects (`SimEnvironment.namedPoints`),
     /// or empty. Cameras: 1, or 2 with wrist images.
     public var points: [Float]
+    /// (T, 3) orientation labels of the object to move (`SimEnvironment.namedOrientation`),
+    /// or empty.
+    public var orientation: [Float]
 
     /// A record from explicit parts (e.g. a real arm's log); sizes are checked on write.
     public init(
         metadata: EpisodeMetadata, images: [UInt8], wristImages: [UInt8] = [], proprio: [Float], actions: [Float],
-        points: [Float] = []
+        points: [Float] = [], orientation: [Float] = []
     ) {
         self.metadata = metadata; self.images = images; self.wristImages = wristImages
-        self.proprio = proprio; self.actions = actions; self.points = points
+        self.proprio = proprio; self.actions = actions; self.points = points; self.orientation = orientation
     }
 
     /// Floats per step of `points`: cameras × slots × (x, y, visible).
@@ -37,7 +41,7 @@ public struct EpisodeRecord: Sendable, Equatable {
         self.init(
             metadata: EpisodeMetadata(episode: episode, source: source, shifts: shifts, scene: scene),
             images: episode.images, wristImages: episode.wristImages, proprio: episode.proprio, actions: episode.actions,
-            points: episode.points)
+            points: episode.points, orientation: episode.orientations)
     }
 
     /// The file's bytes (deterministic: same record ⇒ same bytes).
@@ -46,7 +50,8 @@ public struct EpisodeRecord: Sendable, Equatable {
         guard images.count == m.steps * m.imageHeight * m.imageWidth * 3,
             wristImages.isEmpty || wristImages.count == images.count,
             proprio.count == m.steps * m.proprioDimension, actions.count == m.steps * m.actionDimension,
-            points.isEmpty || points.count == m.steps * Self.pointWidth(cameras: wristImages.isEmpty ? 1 : 2)
+            points.isEmpty || points.count == m.steps * Self.pointWidth(cameras: wristImages.isEmpty ? 1 : 2),
+            orientation.isEmpty || orientation.count == m.steps * SimEnvironment.orientationWidth
         else {
             throw DataError.badEpisode(file: "(new episode)", reason: "tensor sizes do not match steps × widths in the metadata")
         }
@@ -59,6 +64,9 @@ public struct EpisodeRecord: Sendable, Equatable {
         try writer.add("actions", shape: [m.steps, m.actionDimension], values: actions)
         if !points.isEmpty {
             try writer.add("points", shape: [m.steps, wristImages.isEmpty ? 1 : 2, SimEnvironment.pointSlots, 3], values: points)
+        }
+        if !orientation.isEmpty {
+            try writer.add("orientation", shape: [m.steps, SimEnvironment.orientationWidth], values: orientation)
         }
         return try writer.bytes()
     }
@@ -75,6 +83,7 @@ public final class StoredEpisode: Sendable {
     private let proprioTensor: SafetensorsTensor
     private let actionTensor: SafetensorsTensor
     private let pointTensor: SafetensorsTensor?
+    private let orientationTensor: SafetensorsTensor?
     /// Proprio and action rows that replace the file's (the tool-frame view), or nil.
     private let converted: (proprio: [Float], actions: [Float])?
 
@@ -105,7 +114,10 @@ public final class StoredEpisode: Sendable {
         actionTensor = try tensor("actions", .f32, [m.steps, m.actionDimension])
         pointTensor = file.header.tensor(named: "points") == nil
             ? nil : try tensor("points", .f32, [m.steps, wristTensor == nil ? 1 : 2, SimEnvironment.pointSlots, 3])
-        guard file.tensors.count == 3 + (wristTensor == nil ? 0 : 1) + (pointTensor == nil ? 0 : 1) else {
+        orientationTensor = file.header.tensor(named: "orientation") == nil
+            ? nil : try tensor("orientation", .f32, [m.steps, SimEnvironment.orientationWidth])
+        let optional = [wristTensor, pointTensor, orientationTensor].filter { $0 != nil }.count
+        guard file.tensors.count == 3 + optional else {
             throw .badEpisode(file: name, reason: "unexpected extra tensors")
         }
         self.file = file
@@ -115,6 +127,7 @@ public final class StoredEpisode: Sendable {
     private init(_ base: StoredEpisode, metadata: EpisodeMetadata, proprio: [Float], actions: [Float]) {
         (self.metadata, file, imageTensor, wristTensor) = (metadata, base.file, base.imageTensor, base.wristTensor)
         (proprioTensor, actionTensor, pointTensor) = (base.proprioTensor, base.actionTensor, base.pointTensor)
+        orientationTensor = base.orientationTensor
         converted = (proprio, actions)
     }
 
@@ -189,6 +202,22 @@ public final class StoredEpisode: Sendable {
 
     /// All points, (T, cameras, 2, 3), or empty without labels.
     public func pointRows() -> [Float] { pointTensor.map { rows($0, width: pointWidth) } ?? [] }
+
+    /// Whether the episode holds orientation labels of the object to move.
+    public var hasOrientation: Bool { orientationTensor != nil }
+
+    /// Copies the orientation label of `step` (`SimEnvironment.orientationWidth` floats:
+    /// cos ψ, sin ψ, valid) to `destination`.
+    /// - Precondition: `hasOrientation`.
+    public func copyOrientation(step: Int, to destination: UnsafeMutablePointer<Float>) {
+        guard let orientationTensor else { preconditionFailure("the episode has no orientation labels") }
+        copyRows(orientationTensor, width: SimEnvironment.orientationWidth, step: step, count: 1, to: destination)
+    }
+
+    /// All orientation labels, (T, 3), or empty without them.
+    public func orientationRows() -> [Float] {
+        orientationTensor.map { rows($0, width: SimEnvironment.orientationWidth) } ?? []
+    }
 
     /// Copies `count` proprio rows starting at `step` to `destination` (row-major).
     public func copyProprio(step: Int, count: Int = 1, to destination: UnsafeMutablePointer<Float>) {

@@ -68,6 +68,17 @@ extension MixtureSampler {
         }
     }
 
+    /// The orientation label of the object to move, for rows with the wrist image it is
+    /// seen in; a label that is not a finite unit vector gets weight 0.
+    static func copyOrientation(_ episode: StoredEpisode, step: Int, row: Int, into batch: inout TrainingBatch) {
+        var label: [Float] = [0, 0, 0]
+        label.withUnsafeMutableBufferPointer { episode.copyOrientation(step: step, to: $0.baseAddress!) }
+        let (c, s) = (label[0], label[1])
+        let ok = label[2] == 1 && c.isFinite && s.isFinite && abs(c * c + s * s - 1) < 1e-3
+        let o = row * SimEnvironment.orientationWidth
+        (batch.orientation[o], batch.orientation[o + 1], batch.orientation[o + 2]) = ok ? (c, s, 1) : (0, 0, 0)
+    }
+
     func writeEpisode(_ ref: SampleRef, row: Int, losses: LossSet, into batch: inout TrainingBatch) {
         let pool = data.pools[ref.source]!
         let episode = pool.episodes[ref.item], stats = pool.stats[ref.item]
@@ -83,6 +94,7 @@ extension MixtureSampler {
             batch.wristImages.withUnsafeMutableBytes { out in episode.copyWristImage(step: t, to: out.baseAddress! + row * pixels) }
         }
         if episode.hasPoints { Self.copyPoints(episode, step: t, row: row, wrist: batch.hasWrist[row], into: &batch) }
+        if episode.hasOrientation && batch.hasWrist[row] { Self.copyOrientation(episode, step: t, row: row, into: &batch) }
         batch.proprio.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress! + row * pw
             episode.copyProprio(step: t, to: base)
@@ -144,5 +156,9 @@ extension MixtureSampler {
         }
         let w = batch.pointWidth
         batch.points.withUnsafeMutableBufferPointer { UnsafeMutableBufferPointer(rebasing: $0[(row * w)..<((row + 1) * w)]).update(repeating: 0) }
+        let ow = SimEnvironment.orientationWidth
+        batch.orientation.withUnsafeMutableBufferPointer {
+            UnsafeMutableBufferPointer(rebasing: $0[(row * ow)..<((row + 1) * ow)]).update(repeating: 0)
+        }
     }
 }

@@ -3,6 +3,7 @@
 // policy read the scene?" in seconds: at step 0 the arm has not moved, so only the
 // images say where the object is, and an R² near 0 there means the policy has not
 // learned to localise, whatever its training loss says (docs/study.md).
+import Foundation
 import CotrainPolicy
 import CotrainSim
 
@@ -29,6 +30,37 @@ public struct OfflineEvaluationReport: Sendable {
     /// For a checkpoint with pointers on episodes with labelled points: how far each
     /// pointer lands from its label, per camera and slot (empty otherwise).
     public var pointing: [PointingErrorRow] = []
+    /// For a checkpoint with an orientation head on episodes with orientation labels:
+    /// its error over the labelled steps; nil otherwise.
+    public var orientation: OrientationError?
+}
+
+/// How far the orientation head's estimate of a cube's yaw against the fingers is from
+/// the label, in degrees of yaw (the label's angle ψ over its quarter-turn symmetry).
+public struct OrientationError: Sendable, Equatable {
+    /// Labelled steps scored.
+    public var count: Int
+    public var median: Double
+    public var p90: Double
+    /// Fraction within the simulator's yaw tolerance for a parallel grasp (0.35 rad, 20°).
+    public var withinTolerance: Double
+
+    /// The error in degrees of yaw between an estimate and a label, both (cos ψ, sin ψ).
+    static func degrees(_ estimate: [Float], _ label: [Float]) -> Double {
+        let a = atan2(Double(estimate[1]), Double(estimate[0])), b = atan2(Double(label[1]), Double(label[0]))
+        var d = abs(a - b).truncatingRemainder(dividingBy: 2 * .pi)
+        if d > .pi { d = 2 * .pi - d }
+        return d / 4 * 180 / .pi
+    }
+
+    init?(_ errors: [Double]) {
+        guard !errors.isEmpty else { return nil }
+        let sorted = errors.sorted()
+        func quantile(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] }
+        count = sorted.count
+        (median, p90) = (quantile(0.5), quantile(0.9))
+        withinTolerance = Double(sorted.filter { $0 < 0.35 * 180 / .pi }.count) / Double(sorted.count)
+    }
 }
 
 /// Mean distance in pixels between a pointer and its labelled point.
@@ -69,6 +101,7 @@ public enum OfflineEvaluation {
         let a = spec.actionDimension, side = model.config.imageSize
         var pairs: [String: [(predicted: [Float], recorded: [Float])]] = [:]
         var pointing = PointingTally(model: model)
+        var orientationErrors: [Double] = []
         for (n, episode) in chosen.enumerated() {
             let m = episode.metadata
             guard m.imageWidth == side, m.imageHeight == side, m.actionDimension == a, m.proprioDimension == spec.stateDimension else {
@@ -91,13 +124,21 @@ public enum OfflineEvaluation {
                     labels.withUnsafeMutableBufferPointer { episode.copyPoints(step: t, to: $0.baseAddress!) }
                     pointing.add(points, labels: labels, step: t)
                 }
+                if episode.hasOrientation, model.config.orientation == true {
+                    var label: [Float] = [0, 0, 0]
+                    label.withUnsafeMutableBufferPointer { episode.copyOrientation(step: t, to: $0.baseAddress!) }
+                    if label[2] > 0, let estimate = try model.orientation(observation) {
+                        orientationErrors.append(OrientationError.degrees(estimate, label))
+                    }
+                }
             }
             progress(n + 1, chosen.count)
         }
         let labels = steps.map { "t=\($0)" }.filter { pairs[$0] != nil } + ["all"]
         let rows = labels.map { label in row(label, pairs[label]!, components: a) }
         return OfflineEvaluationReport(
-            embodiment: embodiment, components: components, episodes: chosen.count, rows: rows, pointing: pointing.rows)
+            embodiment: embodiment, components: components, episodes: chosen.count, rows: rows, pointing: pointing.rows,
+            orientation: OrientationError(orientationErrors))
     }
 
     static func row(_ label: String, _ pairs: [(predicted: [Float], recorded: [Float])], components: Int) -> OfflineEvaluationRow {

@@ -64,6 +64,7 @@ public struct PolicyAdapter: Sendable {
         c.patchDropout = m.patchDropout > 0 ? Float(m.patchDropout) : nil
         c.proprioDropout = m.proprioDropout > 0 ? Float(m.proprioDropout) : nil
         c.pointers = m.pointers > 0 ? m.pointers : nil
+        c.orientation = recipe.lossWeights.orientation > 0 ? true : nil
         c.width = m.width; c.layers = m.layers; c.heads = m.heads
         c.expertLayers = m.expertLayers; c.expertWidth = m.expertWidth
         c.chunkLength = m.chunk; c.executeSteps = max(1, m.chunk / 2)
@@ -114,7 +115,7 @@ public struct PolicyAdapter: Sendable {
         }
         let weights = LossWeights(
             flow: Float(w.action), text: textCount > 0 ? textMass / Float(textCount) : 0, tokens: Float(w.discreteAction),
-            pointing: Float(w.pointing))
+            pointing: Float(w.pointing), orientation: Float(w.orientation))
         return (PolicyBatch(samples), weights)
     }
 
@@ -148,6 +149,8 @@ public struct PolicyAdapter: Sendable {
             flowWeight: losses.contains(.action) ? 1 : 0, tokenWeight: losses.contains(.discreteAction) ? 1 : 0)
         sample.wristImage = wrist
         sample.points = labelledPoints(batch, row: row)
+        let o = row * SimEnvironment.orientationWidth
+        if batch.orientation[o + 2] > 0 { sample.orientation = [batch.orientation[o], batch.orientation[o + 1]] }
         return sample
     }
 

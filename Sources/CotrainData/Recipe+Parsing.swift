@@ -88,6 +88,7 @@ extension Recipe {
         w.discreteAction = try f.optionalDouble("discrete_action") ?? w.discreteAction
         w.reasoning = try f.optionalDouble("reasoning") ?? w.reasoning
         w.pointing = try f.optionalDouble("pointing") ?? w.pointing
+        w.orientation = try f.optionalDouble("orientation") ?? w.orientation
         try f.finish()
         return w
     }
@@ -143,14 +144,15 @@ extension Recipe {
     public var json: JSONValue {
         let m = model, w = lossWeights
         // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `pointers`, a tool
-        // `action_frame` and the `pointing` weight are written only when on, so recipes
-        // without them keep their hashes.
+        // `action_frame` and the `pointing` and `orientation` weights are written only
+        // when on, so recipes without them keep their hashes.
         let wrist: [(String, JSONValue)] = (m.wristCamera ? [("wrist_camera", .bool(true))] : [])
             + (m.patchDropout > 0 ? [("patch_dropout", .double(m.patchDropout))] : [])
             + (m.proprioDropout > 0 ? [("proprio_dropout", .double(m.proprioDropout))] : [])
             + (m.pointers > 0 ? [("pointers", .int(Int64(m.pointers)))] : [])
             + (m.actionFrame != .joint ? [("action_frame", .string(m.actionFrame.rawValue))] : [])
-        let pointing: [(String, JSONValue)] = w.pointing > 0 ? [("pointing", .double(w.pointing))] : []
+        let pointing: [(String, JSONValue)] = (w.pointing > 0 ? [("pointing", .double(w.pointing))] : [])
+            + (w.orientation > 0 ? [("orientation", .double(w.orientation))] : [])
         return .object([
             ("format", .string(Recipe.format)), ("name", .string(name)), ("description", .string(description)),
             ("question", .string(question)), ("seed", .int(Int64(bitPattern: seed))), ("sharing", .string(sharing.rawValue)),

@@ -17,6 +17,8 @@ public struct AvailableData: Sendable, Equatable {
     /// Own-robot episodes recorded without the wrist camera, and without labelled points.
     public var ownEpisodesWithoutWrist = 0
     public var ownEpisodesWithoutPoints = 0
+    /// Own-embodiment episodes without orientation labels (collected before them).
+    public var ownEpisodesWithoutOrientation = 0
 
     /// A description of the data at hand.
     public init(ownEmbodiment: EmbodimentKind, episodes: [EmbodimentKind: Int], hasAnnotations: Bool = true, vlSamples: Int, imageSizes: Set<Int>) {
@@ -61,8 +63,11 @@ extension Recipe {
         }
         guard (2...4096).contains(m.actionBins) else { throw .invalidValue(path: "model.action_bins", reason: "must be within 2...4096, got \(m.actionBins)") }
         let w = lossWeights
-        for (key, value) in [("action", w.action), ("text", w.text), ("annotation", w.annotation), ("discrete_action", w.discreteAction), ("reasoning", w.reasoning), ("pointing", w.pointing)] {
+        for (key, value) in [("action", w.action), ("text", w.text), ("annotation", w.annotation), ("discrete_action", w.discreteAction), ("reasoning", w.reasoning), ("pointing", w.pointing), ("orientation", w.orientation)] {
             guard value.isFinite, value >= 0 else { throw .invalidValue(path: "loss_weights.\(key)", reason: "must be finite and ≥ 0, got \(value)") }
+        }
+        guard w.orientation == 0 || m.wristCamera else {
+            throw .invalidValue(path: "loss_weights.orientation", reason: "the orientation is labelled as the wrist camera sees it: set model.wrist_camera too")
         }
         guard !phases.isEmpty else { throw .noPhases }
         var names = Set<String>()
@@ -129,6 +134,11 @@ extension Recipe {
             throw .missingData(
                 phase: phases.first?.name ?? "", modality: "pointing labels",
                 hint: "no \(own) episode has labelled points (`cotrain data collect` records them) and no phase mixes in VL data; collect the episodes again or set loss_weights.pointing to 0")
+        }
+        if lossWeights.orientation > 0, ownEpisodes > 0, data.ownEpisodesWithoutOrientation == ownEpisodes {
+            throw .missingData(
+                phase: phases.first?.name ?? "", modality: "orientation labels",
+                hint: "no \(own) episode has orientation labels (`cotrain data collect --wrist` records them); collect the episodes again or set loss_weights.orientation to 0")
         }
         let sizes = data.imageSizes.subtracting([model.imageSize])
         guard sizes.isEmpty else { throw .imageSizeMismatch(model: model.imageSize, data: data.imageSizes.sorted()) }

@@ -72,6 +72,10 @@ public struct RecipeLossWeights: Sendable, Equatable {
     /// The pointers' error against labelled points (episodes collected by `data
     /// collect` carry them); 0: the pointers learn from the action loss alone.
     public var pointing = 0.0
+    /// The orientation head's error against labelled orientations of the object to move
+    /// (episodes collected with `--wrist` carry them); > 0 adds the head
+    /// (`PolicyConfig.orientation`) and needs `model.wrist_camera`. 0: no head.
+    public var orientation = 0.0
 
     /// The defaults above.
     public init() {}

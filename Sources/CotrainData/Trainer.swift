@@ -129,6 +129,8 @@ public final class Trainer {
             ("token_samples", .int(Int64(l.tokenSamples))),
         ] + (l.pointingSamples > 0
             ? [("pointing", .double(Double(l.pointing))), ("pointing_samples", .int(Int64(l.pointingSamples)))] : [])
+            + (l.orientationSamples > 0
+                ? [("orientation", .double(Double(l.orientation))), ("orientation_samples", .int(Int64(l.orientationSamples)))] : [])
         ).canonicalString
     }
 

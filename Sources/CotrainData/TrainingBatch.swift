@@ -56,6 +56,9 @@ public struct TrainingBatch: Sendable {
     /// zero (weight 0) for rows without labels; `pointWidth` floats per row.
     public internal(set) var points: [Float]
     public let pointWidth: Int
+    /// (B, 3) orientation labels of the object to move (cos ψ, sin ψ, valid; see
+    /// `SimEnvironment.namedOrientation`), zero for rows without a valid label.
+    public internal(set) var orientation: [Float]
     /// (B, P) normalised proprio, zero beyond the sample's own width.
     public internal(set) var proprio: [Float]
     /// (B, H, A) normalised actions, zero-padded; (B, H) mask, 1 = real step.
@@ -85,6 +88,7 @@ public struct TrainingBatch: Sendable {
         wristImages = wristCamera ? images : []
         pointWidth = EpisodeRecord.pointWidth(cameras: wristCamera ? 2 : 1)
         points = [Float](repeating: 0, count: capacity * pointWidth)
+        orientation = [Float](repeating: 0, count: capacity * SimEnvironment.orientationWidth)
         hasWrist = [Bool](repeating: false, count: capacity)
         proprio = [Float](repeating: 0, count: capacity * proprioWidth)
         actions = [Float](repeating: 0, count: capacity * chunk * actionWidth)

@@ -114,11 +114,12 @@ public final class TrainingData: Sendable {
     public var available: AvailableData {
         var counts: [EmbodimentKind: Int] = [:]
         var sizes = Set<Int>()
-        var annotated = false, withoutWrist = 0, withoutPoints = 0
+        var annotated = false, withoutWrist = 0, withoutPoints = 0, withoutOrientation = 0
         for pool in pools.values {
             for e in pool.episodes {
                 if e.metadata.embodiment == ownEmbodiment, !e.hasWristImages { withoutWrist += 1 }
                 if e.metadata.embodiment == ownEmbodiment, !e.hasPoints { withoutPoints += 1 }
+                if e.metadata.embodiment == ownEmbodiment, !e.hasOrientation { withoutOrientation += 1 }
                 counts[e.metadata.embodiment, default: 0] += 1
                 sizes.insert(e.metadata.imageWidth == e.metadata.imageHeight ? e.metadata.imageWidth : -1)
                 annotated = annotated || e.metadata.annotations.contains { !$0.isEmpty }
@@ -128,6 +129,7 @@ public final class TrainingData: Sendable {
         var available = AvailableData(ownEmbodiment: ownEmbodiment, episodes: counts, hasAnnotations: annotated, vlSamples: vlSamples.count, imageSizes: sizes)
         available.ownEpisodesWithoutWrist = withoutWrist
         available.ownEpisodesWithoutPoints = withoutPoints
+        available.ownEpisodesWithoutOrientation = withoutOrientation
         return available
     }
 

@@ -33,6 +33,11 @@ public struct PolicySample: Sendable {
     /// coordinates (x right, y down) and weight 0 where the slot is unused or out of
     /// view. nil: no labels.
     public var points: [Float]?
+    /// Label for the `orientation` loss (models with `orientation`): how the object to
+    /// move is turned against the fingers, `(cos ψ, sin ψ)` with ψ the relative yaw
+    /// scaled to a full turn per grasp symmetry (`SimEnvironment.namedOrientation`).
+    /// nil: no label.
+    public var orientation: [Float]?
     /// Weight of the action loss (M_flow).
     public var flowWeight: Float
     /// Weight of the text loss (M_text).
@@ -83,10 +88,13 @@ public struct LossWeights: Sendable, Equatable {
     public var tokens: Float
     /// Weight of the pointing loss: the pointers' squared error against labelled points.
     public var pointing: Float
+    /// Weight of the orientation loss: the orientation head's squared error against
+    /// labelled orientations.
+    public var orientation: Float
 
-    /// Weights; defaults 1, 1, 0.1, 0.
-    public init(flow: Float = 1, text: Float = 1, tokens: Float = 0.1, pointing: Float = 0) {
-        (self.flow, self.text, self.tokens, self.pointing) = (flow, text, tokens, pointing)
+    /// Weights; defaults 1, 1, 0.1, 0, 0.
+    public init(flow: Float = 1, text: Float = 1, tokens: Float = 0.1, pointing: Float = 0, orientation: Float = 0) {
+        (self.flow, self.text, self.tokens, self.pointing, self.orientation) = (flow, text, tokens, pointing, orientation)
     }
 }
 
@@ -103,8 +111,10 @@ public struct PolicyLosses: Sendable, Equatable {
     public var tokens: Float = 0
     /// Pointing MSE in image coordinates ([−1, 1] across the image).
     public var pointing: Float = 0
+    /// Orientation MSE on (cos ψ, sin ψ).
+    public var orientation: Float = 0
     /// Samples that fed each objective.
-    public var actionSamples = 0, textSamples = 0, tokenSamples = 0, pointingSamples = 0
+    public var actionSamples = 0, textSamples = 0, tokenSamples = 0, pointingSamples = 0, orientationSamples = 0
 }
 
 /// The token ids of one sample's text segment.

@@ -80,6 +80,12 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// labelled points (simulator episodes, VL pointing answers) can supervise it
     /// directly (the `pointing` loss). nil: off.
     public var pointers: Int?
+    /// An orientation head on the trunk's state token: how the object to move is turned
+    /// against the fingers, as `(cos ψ, sin ψ)` (see `PolicySample.orientation`),
+    /// supervised by labelled episodes (the `orientation` loss). It is a training signal
+    /// only: it makes the trunk carry what the wrist camera shows of a cube's yaw into
+    /// the state token that every action token reads. nil/false: off.
+    public var orientation: Bool?
     /// Model width of the trunk and the action expert.
     public var width = 128
     /// Attention heads (width must divide evenly).

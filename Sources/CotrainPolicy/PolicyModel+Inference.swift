@@ -147,6 +147,18 @@ extension PolicyModel {
         return try observe([observation], tape: inferenceTape(), flops: &flops).points?.values
     }
 
+    /// The orientation head's (cos ψ, sin ψ) for `observation` (`PolicySample.orientation`);
+    /// nil for a model without the head. For evaluation and debugging: actions do not
+    /// read it directly.
+    public func orientation(_ observation: PolicyObservation) throws(PolicyError) -> [Float]? {
+        guard let orientationHead else { return nil }
+        var flops = FlopCount()
+        let tape = inferenceTape()
+        let trunk = try observe([observation], tape: tape, flops: &flops).trunk
+        let state = tape.sliceTokens(trunk, start: config.proprioToken, count: 1)
+        return linear(tape, state, orientationHead, &flops).values
+    }
+
     /// Greedy text after `prefix`: up to `maxTokens` tokens or until `eos`.
     public func generateText(prefix: TextPrompt, maxTokens: Int) throws(PolicyError) -> String {
         let prompt = tokenizer.encode(prefix.prompt)

@@ -27,7 +27,10 @@ extension PolicyModel {
             (losses.pointing, losses.pointingSamples) = (pointing.loss[0], pointing.count)
             parts.append((pointing.loss, weights.pointing))
         }
-
+        if weights.orientation > 0, let orientation = orientationLoss(tape, trunkOut, samples, flops: &flops) {
+            (losses.orientation, losses.orientationSamples) = (orientation.loss[0], orientation.count)
+            parts.append((orientation.loss, weights.orientation))
+        }
         if let text = textLoss(tape, trunkOut, prefix, samples, flops: &flops) {
             (losses.text, losses.textSamples) = (text.loss[0], text.count)
             parts.append((text.loss, weights.text))
@@ -193,6 +196,27 @@ extension PolicyModel {
             }
         }
         return (tape.mseLoss(tape.reshape(points, Shape(rows, 2)), target: target, weights: weights), members.count)
+    }
+
+    /// Squared error of the orientation head's (cos ψ, sin ψ) against the labelled
+    /// samples' (`PolicySample.orientation`), mean over the labelled samples.
+    private func orientationLoss(
+        _ tape: Tape, _ trunk: Tensor, _ samples: [PolicySample], flops: inout FlopCount
+    ) -> (loss: Tensor, count: Int)? {
+        guard let orientationHead else { return nil }
+        let members = samples.indices.filter { samples[$0].orientation?.count == 2 }
+        guard !members.isEmpty else { return nil }
+        let b = samples.count
+        let state = tape.sliceTokens(trunk, start: config.proprioToken, count: 1)
+        let predicted = tape.reshape(linear(tape, state, orientationHead, &flops), Shape(b, 2))
+        let target = tape.constant(Shape(b, 2)), weights = tape.constant(Shape(b))
+        target.fill(0)
+        weights.fill(0)
+        for s in members {
+            let label = samples[s].orientation!
+            (target[2 * s], target[2 * s + 1], weights[s]) = (label[0], label[1], 1)
+        }
+        return (tape.mseLoss(predicted, target: target, weights: weights), members.count)
     }
 
     /// Discrete-token ablation: each action dimension binned into `discreteBins`

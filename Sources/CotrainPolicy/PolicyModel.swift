@@ -68,6 +68,8 @@ public final class PolicyModel {
     /// over the trunk's patch outputs (`pointerContext`); the points and the state token
     /// → the conditioning added to every action token.
     let pointerQuery: LinearLayer?, pointerContext: LinearLayer?, pointerCondition: LinearLayer?, pointerState: LinearLayer?
+    /// State token → (cos ψ, sin ψ) of the object to move (`PolicyConfig.orientation`).
+    let orientationHead: LinearLayer?
     let textEmbedding: Parameter, textPositions: Parameter, textHead: LinearLayer
     let trunk: [TrunkBlock], trunkNorm: NormLayer
     let time1: LinearLayer, time2: LinearLayer, actionPositions: Parameter
@@ -172,6 +174,7 @@ public final class PolicyModel {
         } else {
             (pointerQuery, pointerContext, pointerCondition, pointerState) = (nil, nil, nil, nil)
         }
+        orientationHead = config.orientation == true ? b.linear("shared.orientation.head", 2, c) : nil
         parameters = b.parameters
     }
 

@@ -98,13 +98,15 @@ extension PolicyTrainer {
             out.text += l.text * Float(l.textSamples)
             out.tokens += l.tokens * Float(l.tokenSamples)
             out.pointing += l.pointing * Float(l.pointingSamples)
+            out.orientation += l.orientation * Float(l.orientationSamples)
             out.actionSamples += l.actionSamples; out.textSamples += l.textSamples; out.tokenSamples += l.tokenSamples
-            out.pointingSamples += l.pointingSamples
+            out.pointingSamples += l.pointingSamples; out.orientationSamples += l.orientationSamples
         }
         if out.actionSamples > 0 { out.action /= Float(out.actionSamples) }
         if out.textSamples > 0 { out.text /= Float(out.textSamples) }
         if out.tokenSamples > 0 { out.tokens /= Float(out.tokenSamples) }
         if out.pointingSamples > 0 { out.pointing /= Float(out.pointingSamples) }
+        if out.orientationSamples > 0 { out.orientation /= Float(out.orientationSamples) }
         return out
     }
 }

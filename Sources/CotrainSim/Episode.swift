@@ -31,6 +31,9 @@ public struct Episode: Sendable, Equatable {
     /// from `SimEnvironment.namedPoints()`, recorded with the images; empty when not
     /// rendered.
     public var points: [Float] = []
+    /// How the object to move is turned against the fingers: (steps, 3) from
+    /// `SimEnvironment.namedOrientation()`; empty when not rendered.
+    public var orientations: [Float] = []
     /// Outcome: success and milestones reached out of the task's count.
     public var success: Bool
     public var milestonesReached: Int
@@ -51,6 +54,7 @@ public struct Episode: Sendable, Equatable {
         for f in actions { mix(f.bitPattern) }
         for a in annotations { mix(a) }
         for f in points { mix(f.bitPattern) }
+        for f in orientations { mix(f.bitPattern) }
         mix(success ? 1 : 0); mix(milestonesReached)
         return h
     }
@@ -106,7 +110,10 @@ extension ScriptedExpert {
             let intended = offAim?.act(env).action ?? action
             episode.images += obs.image
             if let w = obs.wristImage { episode.wristImages += w }
-            if env.config.renderImages { episode.points += env.namedPoints() }
+            if env.config.renderImages {
+                episode.points += env.namedPoints()
+                episode.orientations += env.namedOrientation()
+            }
             episode.proprio += obs.proprio
             episode.actions += action
             episode.annotations.append(annotation)

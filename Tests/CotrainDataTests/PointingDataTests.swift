@@ -149,3 +149,110 @@ import Testing
         #expect(MixtureSampler.vlPoint(sample, choice: 9) == nil)
     }
 }
+
+/// Orientation labels from collection to the orientation loss (`loss_weights.orientation`).
+@Suite struct OrientationDataTests {
+    static func recipe(wrist: Bool = true, orientation: Double = 1) throws -> Recipe {
+        try Recipe(bytes: Array((#"{"format":"cotrain.recipe.v1","name":"turn","seed":3,"#
+            + #""model":{"image_size":16,"patch_size":8,"stem_channels":2,"wrist_camera":\#(wrist),"width":32,"layers":1,"heads":2,"#
+            + #""expert_layers":1,"expert_width":32,"chunk":4,"flow_steps":2,"text_tokens":16},"#
+            + #""loss_weights":{"orientation":\#(orientation)},"#
+            + #""phases":[{"name":"main","steps":8,"learning_rate":0.002,"warmup":0,"batch_size":16,"mixture":{"robot":1}}]}"#).utf8))
+    }
+
+    @Test("collected wrist episodes store a label per step; batches carry cube labels to the samples; training logs the loss; eval-offline scores it")
+    func storedBatchedAndTrained() throws {
+        let scratch = Scratch("cotrain-orientation")
+        var plan = smallPlan(.ur5e, [.pick, .place], count: 6, seed: 5)
+        plan.wristCamera = true
+        let store = try collect(plan, into: scratch.file("episodes"))
+        let episodes = try store.index.entries.map { try store.open($0, verify: true) }
+        #expect(episodes.allSatisfy { $0.hasOrientation && $0.orientationRows().count == $0.steps * 3 })
+        let labelled = episodes.flatMap { e in stride(from: 2, to: e.steps * 3, by: 3).map { e.orientationRows()[$0] } }.filter { $0 == 1 }
+        #expect(!labelled.isEmpty, "some steps see a cube in the wrist camera")
+
+        let data = try TrainingData.load(ownEmbodiment: .ur5e, episodeStores: [scratch.file("episodes")], vlStores: [])
+        let recipe = try Self.recipe()
+        let adapter = try PolicyAdapter(recipe: recipe, data: data)
+        #expect(adapter.config.orientation == true)
+        let sampler = try MixtureSampler(recipe: recipe, data: data)
+        var batch = sampler.makeBatch()
+        var seen = 0
+        for step in 0..<8 {
+            sampler.fill(&batch, step: step)
+            let (policyBatch, weights) = try adapter.policyBatch(batch)
+            #expect(weights.orientation == 1)
+            for s in policyBatch.samples {
+                guard let o = s.orientation else { continue }
+                seen += 1
+                #expect(o.count == 2 && abs(o[0] * o[0] + o[1] * o[1] - 1) < 1e-3)
+            }
+        }
+        #expect(seen > 0)
+
+        var options = TrainerOptions(outputDirectory: scratch.file("run"))
+        options.threads = 1
+        _ = try Trainer(recipe: recipe, data: data, options: options).run()
+        let log = String(decoding: try readFile(options.logPath, limit: 1 << 20), as: UTF8.self)
+        #expect(log.contains("\"orientation\":") && log.contains("\"orientation_samples\":"))
+        let provider = try CheckpointPolicyProvider(path: options.checkpointPath)
+        let report = try OfflineEvaluation.run(
+            model: provider.model, episodes: data.pools[.robot]!.episodes, embodiment: "ur5e",
+            components: Embodiment.make(.ur5e).action.names, steps: [0], limit: 6)
+        let o = try #require(report.orientation)
+        #expect(o.count > 0 && o.median >= 0 && o.median <= 45 && (0...1).contains(o.withinTolerance))
+    }
+
+    @Test("the error is in degrees of yaw: a quarter of the label's angle, wrapped")
+    func degrees() {
+        #expect(abs(OrientationError.degrees([1, 0], [1, 0])) < 1e-9)
+        #expect(abs(OrientationError.degrees([-1, 0], [1, 0]) - 45) < 1e-9)
+        #expect(abs(OrientationError.degrees([cosf(3), sinf(3)], [cosf(-3), sinf(-3)]) - Double(2 * Float.pi - 6) / 4 * 180 / .pi) < 1e-3)
+    }
+
+    @Test("files: a label count that does not match the steps is refused on write, a mis-shaped tensor on read; older files load without labels")
+    func shapesChecked() throws {
+        var env = SimEnvironment(embodiment: .ur5e, config: SimConfig(imageWidth: 16, imageHeight: 16, wristCamera: true))
+        let episode = ScriptedExpert.record(env: &env, task: TaskSpec(.pick), seed: 2)
+        var record = EpisodeRecord(episode: episode, source: "sim", shifts: [], scene: SceneConfig())
+        let good = try record.fileBytes()
+        #expect(try StoredEpisode(file: try SafetensorsFile(bytes: good), name: "good").hasOrientation)
+        func rewritten(_ change: (SafetensorsTensor) -> [Int]?) throws -> [UInt8] {
+            let file = try SafetensorsFile(bytes: good)
+            var writer = SafetensorsWriter(metadata: file.metadata)
+            for t in file.tensors {
+                guard let shape = change(t) else { continue }
+                try writer.add(t.name, dtype: t.dtype, shape: shape, bytes: file.withBytes(of: t) { Array($0) })
+            }
+            return try writer.bytes()
+        }
+        let old = try rewritten { $0.name == "orientation" ? nil : $0.shape }
+        #expect(try !StoredEpisode(file: try SafetensorsFile(bytes: old), name: "old").hasOrientation)
+        let bad = try rewritten { $0.name == "orientation" ? [3, $0.shape[0]] : $0.shape }
+        #expect(throws: DataError.self) { try StoredEpisode(file: try SafetensorsFile(bytes: bad), name: "bad") }
+        record.orientation.removeLast()
+        #expect(throws: DataError.self) { try record.fileBytes() }
+    }
+
+    @Test("recipe checks: the orientation weight needs the wrist camera and labelled episodes, must be ≥ 0; recipes without it keep their hash")
+    func recipeChecks() throws {
+        #expect(throws: RecipeError.invalidValue(
+            path: "loss_weights.orientation", reason: "the orientation is labelled as the wrist camera sees it: set model.wrist_camera too")) {
+            try Self.recipe(wrist: false)
+        }
+        #expect(throws: RecipeError.self) { try Self.recipe(orientation: -1) }
+        let with = try Self.recipe()
+        #expect(with.json.canonicalString.contains("\"orientation\":1"))
+        var unlabelled = AvailableData(ownEmbodiment: .ur5e, episodes: [.ur5e: 5], vlSamples: 0, imageSizes: [16])
+        (unlabelled.ownEpisodesWithoutOrientation, unlabelled.ownEpisodesWithoutPoints) = (5, 0)
+        do {
+            try with.validate(against: unlabelled)
+            Issue.record("an orientation recipe on unlabelled episodes was accepted")
+        } catch {
+            #expect("\(error)".contains("orientation labels") && "\(error)".contains("loss_weights.orientation"))
+        }
+        unlabelled.ownEpisodesWithoutOrientation = 4
+        try with.validate(against: unlabelled)
+        #expect(!(try Self.recipe(orientation: 0)).json.canonicalString.contains("orientation"))
+    }
+}
