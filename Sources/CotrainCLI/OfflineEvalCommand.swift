@@ -18,7 +18,10 @@ enum OfflineEvalCommand {
             (1: perfect; 0: no better than always predicting the mean) at the chosen
             steps and over all steps. At step 0 the arm has not moved, so only the
             cameras say where the object is: R² near 0 there means the policy has not
-            learned to localise, whatever its training loss says. For a checkpoint with
+            learned to localise, whatever its training loss says. A second table splits
+            every step by the demonstration's sub-step ("move above X", "lower the
+            gripper around X", …): where in the task the policy disagrees with the
+            demonstrations. For a checkpoint with
             pointers (docs/model.md) on episodes with labelled points, it also prints how
             far each pointer lands from the named object, in pixels; for one with an
             orientation head on episodes with orientation labels, its error in degrees
@@ -68,6 +71,10 @@ enum OfflineEvalCommand {
                         .object([("steps", .string(r.label)), ("count", .int(Int64(r.count))),
                                  ("r2", .array(r.r2.map(number))), ("mse", .array(r.mse.map(number)))])
                     })),
+                    ("substeps", .array(report.substeps.map { r in
+                        .object([("substep", .string(r.label)), ("count", .int(Int64(r.count))),
+                                 ("r2", .array(r.r2.map(number))), ("mse", .array(r.mse.map(number)))])
+                    })),
                     ("pointing_px", .array(report.pointing.map { p in
                         .object([("camera", .string(p.camera)), ("slot", .string(p.slot)), ("count", .int(Int64(p.count))),
                                  ("t0", p.firstStep.map(number) ?? .null), ("all", number(p.allSteps)),
@@ -87,6 +94,12 @@ enum OfflineEvalCommand {
             }
             print("\(provider.name) on \(report.episodes) \(report.embodiment) episodes of \(store): R² per action component (normalised units)")
             print(table.rendered)
+            // Within a sub-step an action varies little (a descent barely moves sideways),
+            // so R² there says little; the error itself does.
+            var bySubstep = TextTable(headers: ["sub-step", "n"] + report.components, rightAligned: Set(1...(report.components.count + 1)))
+            for r in report.substeps { bySubstep.rows.append([r.label, "\(r.count)"] + r.mse.map { format($0.squareRoot(), 2) }) }
+            print("\nRMS error by sub-step of the demonstrations (normalised units: 1 = a component's spread over the training data)")
+            print(bySubstep.rendered)
             if !report.pointing.isEmpty {
                 var points = TextTable(headers: ["camera", "pointer", "n", "t=0 mean", "mean", "median", "p90"], rightAligned: [2, 3, 4, 5, 6])
                 for p in report.pointing {

@@ -27,6 +27,10 @@ public struct OfflineEvaluationReport: Sendable {
     public var episodes: Int
     /// One row per requested step, then "all".
     public var rows: [OfflineEvaluationRow]
+    /// Every step again, split by the demonstration's sub-step (its annotation with the
+    /// object names replaced by "X": "move above X", "lower the gripper around X", …),
+    /// most frequent first: which part of the task the policy has not learned.
+    public var substeps: [OfflineEvaluationRow] = []
     /// For a checkpoint with pointers on episodes with labelled points: how far each
     /// pointer lands from its label, per camera and slot (empty otherwise).
     public var pointing: [PointingErrorRow] = []
@@ -102,6 +106,7 @@ public enum OfflineEvaluation {
         var pairs: [String: [(predicted: [Float], recorded: [Float])]] = [:]
         var pointing = PointingTally(model: model)
         var orientationErrors: [Double] = []
+        var bySubstep: [String: [(predicted: [Float], recorded: [Float])]] = [:]
         for (n, episode) in chosen.enumerated() {
             let m = episode.metadata
             guard m.imageWidth == side, m.imageHeight == side, m.actionDimension == a, m.proprioDimension == spec.stateDimension else {
@@ -119,6 +124,7 @@ public enum OfflineEvaluation {
                 let recorded = stats.normalize(Array(actions[(t * a)..<((t + 1) * a)]))
                 pairs["all", default: []].append((predicted, recorded))
                 if steps.contains(t) { pairs["t=\(t)", default: []].append((predicted, recorded)) }
+                bySubstep[substep(m.annotations[t]), default: []].append((predicted, recorded))
                 if episode.hasPoints, let points = points?[0] {
                     var labels = [Float](repeating: 0, count: episode.pointWidth)
                     labels.withUnsafeMutableBufferPointer { episode.copyPoints(step: t, to: $0.baseAddress!) }
@@ -137,8 +143,25 @@ public enum OfflineEvaluation {
         let labels = steps.map { "t=\($0)" }.filter { pairs[$0] != nil } + ["all"]
         let rows = labels.map { label in row(label, pairs[label]!, components: a) }
         return OfflineEvaluationReport(
-            embodiment: embodiment, components: components, episodes: chosen.count, rows: rows, pointing: pointing.rows,
-            orientation: OrientationError(orientationErrors))
+            embodiment: embodiment, components: components, episodes: chosen.count, rows: rows,
+            substeps: bySubstep.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }.map { row($0.key, $0.value, components: a) },
+            pointing: pointing.rows, orientation: OrientationError(orientationErrors))
+    }
+
+    /// An annotation with every "the <word> cube|cylinder|bowl" replaced by "X".
+    static func substep(_ annotation: String) -> String {
+        let words = annotation.split(separator: " ").map(String.init)
+        var out: [String] = [], i = 0
+        while i < words.count {
+            if words[i] == "the", i + 2 < words.count, ["cube", "cylinder", "bowl"].contains(words[i + 2]) {
+                out.append("X")
+                i += 3
+            } else {
+                out.append(words[i])
+                i += 1
+            }
+        }
+        return out.isEmpty ? "(none)" : out.joined(separator: " ")
     }
 
     static func row(_ label: String, _ pairs: [(predicted: [Float], recorded: [Float])], components: Int) -> OfflineEvaluationRow {

@@ -65,6 +65,19 @@ import Testing
         let row = try #require(report.pointing.first)
         #expect(report.pointing.count == 1 && row.camera == "main" && row.slot == "object")
         #expect(row.count > 0 && row.firstStep != nil && row.allSteps.isFinite && row.allSteps < 16 * 1.5)
+        // Every step again, by sub-step, most frequent first.
+        #expect(report.substeps.map(\.count).reduce(0, +) == report.rows.last!.count)
+        #expect(report.substeps.map(\.count) == report.substeps.map(\.count).sorted(by: >))
+        #expect(report.substeps.contains { $0.label == "move above X" } && report.substeps.allSatisfy { $0.mse.count == 7 })
+    }
+
+    @Test("a sub-step is the annotation with its object names replaced by X")
+    func substepNames() {
+        #expect(OfflineEvaluation.substep("move above the red cube") == "move above X")
+        #expect(OfflineEvaluation.substep("carry the red cube above the blue bowl") == "carry X above X")
+        #expect(OfflineEvaluation.substep("lower the gripper around the pink cylinder") == "lower the gripper around X")
+        #expect(OfflineEvaluation.substep("close the gripper") == "close the gripper")
+        #expect(OfflineEvaluation.substep("") == "(none)")
     }
 
     @Test("pointing errors are distances in pixels, per camera and slot, over visible labels only")
