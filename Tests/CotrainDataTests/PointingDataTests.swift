@@ -10,11 +10,17 @@ import Testing
 /// the cameras the recipe reads, checked on write and read.
 @Suite struct PointingDataTests {
     static func recipe(pointers: Int = 1, stem: Int = 2, pointing: Double = 1) throws -> Recipe {
-        try Recipe(bytes: Array((#"{"format":"cotrain.recipe.v1","name":"point","seed":3,"#
-            + #""model":{"image_size":16,"patch_size":8,"stem_channels":\#(stem),"pointers":\#(pointers),"width":32,"layers":1,"heads":2,"#
+        try tinyRecipe(model: #""stem_channels":\#(stem),"pointers":\#(pointers)"#, weights: #""pointing":\#(pointing)"#, steps: 2, batch: 8)
+    }
+
+    /// A one-phase robot-only recipe of a tiny model on 16×16 images, with `model` and
+    /// `weights` (JSON members) added to its model and loss weights.
+    static func tinyRecipe(model: String, weights: String, steps: Int, batch: Int) throws -> Recipe {
+        try Recipe(bytes: Array((#"{"format":"cotrain.recipe.v1","name":"tiny","seed":3,"#
+            + #""model":{"image_size":16,"patch_size":8,\#(model),"width":32,"layers":1,"heads":2,"#
             + #""expert_layers":1,"expert_width":32,"chunk":4,"flow_steps":2,"text_tokens":16},"#
-            + #""loss_weights":{"pointing":\#(pointing)},"#
-            + #""phases":[{"name":"main","steps":2,"learning_rate":0.002,"warmup":0,"batch_size":8,"mixture":{"robot":1}}]}"#).utf8))
+            + #""loss_weights":{\#(weights)},"phases":[{"name":"main","steps":\#(steps),"learning_rate":0.002,"warmup":0,"#
+            + #""batch_size":\#(batch),"mixture":{"robot":1}}]}"#).utf8))
     }
 
     @Test("collected episodes store a label row per step; a main-camera recipe gets the main camera's labels; training logs the pointing loss")
@@ -166,11 +172,8 @@ import Testing
 /// Orientation labels from collection to the orientation loss (`loss_weights.orientation`).
 @Suite struct OrientationDataTests {
     static func recipe(wrist: Bool = true, orientation: Double = 1) throws -> Recipe {
-        try Recipe(bytes: Array((#"{"format":"cotrain.recipe.v1","name":"turn","seed":3,"#
-            + #""model":{"image_size":16,"patch_size":8,"stem_channels":2,"wrist_camera":\#(wrist),"width":32,"layers":1,"heads":2,"#
-            + #""expert_layers":1,"expert_width":32,"chunk":4,"flow_steps":2,"text_tokens":16},"#
-            + #""loss_weights":{"orientation":\#(orientation)},"#
-            + #""phases":[{"name":"main","steps":8,"learning_rate":0.002,"warmup":0,"batch_size":16,"mixture":{"robot":1}}]}"#).utf8))
+        try PointingDataTests.tinyRecipe(
+            model: #""stem_channels":2,"wrist_camera":\#(wrist)"#, weights: #""orientation":\#(orientation)"#, steps: 8, batch: 16)
     }
 
     @Test("collected wrist episodes store a label per step; batches carry cube labels to the samples; training logs the loss; eval-offline scores it")

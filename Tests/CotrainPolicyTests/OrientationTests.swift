@@ -32,21 +32,12 @@ import Testing
     @Test("the orientation loss teaches the head how a bar is turned, in new images")
     func learnsOrientation() throws {
         let model = Fixture.model(Self.config(), seed: 3)
-        let tape = Tape(threads: 1)
-        let optimizer = AdamW(parameters: model.parameters, configuration: AdamW.Configuration(), threads: 1)
         var rng = Xoshiro256(seed: 4)
-        var first: Float = 0
-        for step in 0..<300 {
-            tape.reset()
-            var flops = FlopCount()
-            let batch = PolicyBatch((0..<16).map { _ in Self.scene(&rng).sample })
-            let (total, losses) = try model.lossForward(
-                tape, batch, weights: LossWeights(flow: 0, text: 0, tokens: 0, orientation: 1), noiseSeed: UInt64(step), flops: &flops)
-            if step == 0 { first = losses.orientation }
-            #expect(losses.orientationSamples == 16)
-            tape.backward(total)
-            optimizer.step(learningRate: step < 20 ? 3e-3 * Float(step + 1) / 20 : 3e-3)
+        let history = try Fixture.train(model, steps: 300, weights: LossWeights(flow: 0, text: 0, tokens: 0, orientation: 1)) {
+            PolicyBatch((0..<16).map { _ in Self.scene(&rng).sample })
         }
+        #expect(history.allSatisfy { $0.orientationSamples == 16 })
+        let first = history[0].orientation
         var error: Float = 0
         let trials = 40
         for _ in 0..<trials {

@@ -36,17 +36,9 @@ import Testing
     @Test("the pointing loss teaches the pointer to find the colour the prompt names, in new scenes")
     func learnsToPoint() throws {
         let model = Fixture.model(Self.config(), seed: 5)
-        let tape = Tape(threads: 1)
-        let optimizer = AdamW(parameters: model.parameters, configuration: AdamW.Configuration(), threads: 1)
         var rng = Xoshiro256(seed: 8)
-        for step in 0..<400 {
-            tape.reset()
-            var flops = FlopCount()
-            let batch = PolicyBatch((0..<16).map { _ in Self.scene(&rng).sample })
-            let (total, _) = try model.lossForward(
-                tape, batch, weights: LossWeights(flow: 0, text: 0, tokens: 0, pointing: 1), noiseSeed: UInt64(step), flops: &flops)
-            tape.backward(total)
-            optimizer.step(learningRate: step < 20 ? 3e-3 * Float(step + 1) / 20 : 3e-3)
+        _ = try Fixture.train(model, steps: 400, weights: LossWeights(flow: 0, text: 0, tokens: 0, pointing: 1)) {
+            PolicyBatch((0..<16).map { _ in Self.scene(&rng).sample })
         }
         var error: Float = 0, other: Float = 0
         let trials = 40
