@@ -170,8 +170,8 @@ enum DataCommand {
             for g in stats.groups {
                 print("\(g.source) × \(g.embodiment.rawValue): \(g.episodes) episodes, \(g.steps) steps")
                 for (name, d) in [("proprio", g.proprio), ("actions", g.actions)] {
-                    let ranges = (0..<d.count).map { "[\(format(d.p02[$0], 3)), \(format(d.p98[$0], 3))]" }
-                    print("  \(name) p02..p98: " + ranges.joined(separator: " "))
+                    let ranges = (0..<d.count).map { "[\(format(d.low($0), 3)), \(format(d.high($0), 3))]" }
+                    print("  \(name) \(d.range == .extremes ? "min..max" : "p02..p98") (normalised to ±1): " + ranges.joined(separator: " "))
                 }
             }
             return ExitCode.ok

@@ -65,7 +65,7 @@ public struct DataStatistics: Sendable, Equatable {
     public var json: JSONValue {
         .object([
             ("format", .string(Self.format)), ("index_sha256", .string(indexDigest)),
-            ("method", .string("exact percentiles, linear interpolation at q·(n−1); normalised = 2·(x − p02)/(p98 − p02) − 1, clipped to ±1.5")),
+            ("method", .string("exact percentiles, linear interpolation at q·(n−1); proprio normalised = 2·(x − p02)/(p98 − p02) − 1, actions = 2·(x − min)/(max − min) − 1, clipped to ±1.5")),
             ("groups", .array(groups.map { g in
                 .object([
                     ("source", .string(g.source)), ("embodiment", .string(g.embodiment.rawValue)),

@@ -82,8 +82,8 @@ public struct PolicyAdapter: Sendable {
     /// to 0 as the data layer does.
     public static func embodimentStats(_ source: SourceStats) -> EmbodimentStats {
         func convert(_ d: DimensionStats) -> NormalizationStats {
-            let low = d.p02.map { Float($0) }
-            let high = (0..<d.count).map { j in Float(d.p98[j] - d.p02[j]) > 1e-6 ? Float(d.p98[j]) : low[j] }
+            let low = (0..<d.count).map { Float(d.low($0)) }
+            let high = (0..<d.count).map { j in Float(d.high(j) - d.low(j)) > 1e-6 ? Float(d.high(j)) : low[j] }
             return NormalizationStats(low: low, high: high)
         }
         return EmbodimentStats(state: convert(source.proprio), action: convert(source.actions))

@@ -1,7 +1,9 @@
 // Normalisation statistics: per data source × embodiment, the exact 2nd and 98th
-// percentiles of every proprio and action dimension. Computed once after a store
-// changes, saved beside the index, never pooled across sources (a lab arm and the
-// simulator of the same robot get separate statistics).
+// percentiles, minimum, maximum and mean of every proprio and action dimension.
+// Computed once after a store changes, saved beside the index, never pooled across
+// sources (a lab arm and the simulator of the same robot get separate statistics).
+// Proprioception normalises over its 2nd–98th percentiles (robust to outliers), actions
+// over their minimum–maximum: a rare action must stay representable (see `SourceStats`).
 import CotrainCore
 import CotrainSim
 
@@ -14,8 +16,17 @@ public struct DimensionStats: Sendable, Equatable {
     public var max: [Double]
     public var mean: [Double]
 
+    /// Which range maps to [−1, 1] (not stored: the owner decides, see `SourceStats`).
+    public var range = NormalisationRange.percentiles
+
     /// Number of dimensions.
     public var count: Int { p02.count }
+
+    /// The values of dimension `d` that map to −1 and +1.
+    @inline(__always)
+    public func low(_ d: Int) -> Double { range == .extremes ? min[d] : p02[d] }
+    @inline(__always)
+    public func high(_ d: Int) -> Double { range == .extremes ? max[d] : p98[d] }
 
     /// Statistics of `rows` (row-major, `width` values per row), exact: each dimension
     /// is sorted and the percentiles interpolated linearly between order statistics
@@ -50,11 +61,12 @@ public struct DimensionStats: Sendable, Equatable {
     /// samples and the policy's own normalisation agree).
     public static let clip: Float = 1.5
 
-    /// Maps `value` of dimension `d` so that the 2nd percentile goes to −1 and the 98th
-    /// to +1, clipped to ±``clip``. A constant dimension (range < 1e-6) maps to 0.
+    /// Maps `value` of dimension `d` so that the low end of the range (the 2nd
+    /// percentile, or the minimum) goes to −1 and the high end to +1, clipped to
+    /// ±``clip``. A constant dimension (range < 1e-6) maps to 0.
     @inline(__always)
     public func normalise(_ value: Float, dimension d: Int) -> Float {
-        let lo = Float(p02[d]), range = Float(p98[d] - p02[d])
+        let lo = Float(low(d)), range = Float(high(d) - low(d))
         guard range > 1e-6 else { return 0 }
         return Swift.min(Self.clip, Swift.max(-Self.clip, 2 * (value - lo) / range - 1))
     }
@@ -62,7 +74,7 @@ public struct DimensionStats: Sendable, Equatable {
     /// The inverse of ``normalise(_:dimension:)`` for unclipped values.
     @inline(__always)
     public func denormalise(_ value: Float, dimension d: Int) -> Float {
-        let lo = Float(p02[d]), range = Float(p98[d] - p02[d])
+        let lo = Float(low(d)), range = Float(high(d) - low(d))
         guard range > 1e-6 else { return lo }
         return lo + (value + 1) * 0.5 * range
     }
@@ -90,7 +102,22 @@ public struct DimensionStats: Sendable, Equatable {
     }
 }
 
+/// Which of a dimension's ranges normalisation maps to [−1, 1].
+public enum NormalisationRange: Sendable, Equatable {
+    /// 2nd to 98th percentile: a few outliers do not squeeze the rest.
+    case percentiles
+    /// Minimum to maximum: every recorded value is representable.
+    case extremes
+}
+
 /// Statistics of one source × embodiment.
+///
+/// Actions normalise over their extremes. A demonstration's wrist turn (up to 0.25 rad
+/// a step) happens in about 4 % of the steps, so its 98th percentile is 0.02 rad; with
+/// the percentile range and the ±1.5 clip the largest turn a policy could learn was
+/// 0.033 rad, an eighth of the expert's, and learned policies closed on cubes at
+/// whatever yaw they arrived with (docs/study.md, fifth round). Recorded actions are
+/// commands within the robot's per-step bounds, so their extremes are bounded too.
 public struct SourceStats: Sendable, Equatable {
     /// The group.
     public var source: String
@@ -111,10 +138,13 @@ public struct SourceStats: Sendable, Equatable {
         let p = episodes[0].metadata.proprioDimension, a = episodes[0].metadata.actionDimension
         proprio = DimensionStats(rows: episodes.flatMap { $0.proprioRows() }, width: p)
         actions = DimensionStats(rows: episodes.flatMap { $0.actionRows() }, width: a)
+        actions.range = .extremes
     }
 
     init(source: String, embodiment: EmbodimentKind, episodes: Int, steps: Int, proprio: DimensionStats, actions: DimensionStats) {
         self.source = source; self.embodiment = embodiment; self.episodes = episodes; self.steps = steps
         self.proprio = proprio; self.actions = actions
+        self.proprio.range = .percentiles
+        self.actions.range = .extremes
     }
 }

@@ -35,6 +35,28 @@ import CotrainSim
         }
     }
 
+    @Test("actions normalise over their extremes, so a rare large one stays representable; proprioception over its percentiles")
+    func actionsKeepTheirRareExtremes() throws {
+        // 96 still steps and a few wrist turns of ±0.25 rad (as a demonstration's turn
+        // to a cube's faces): the percentiles would clip the turn to a fraction.
+        var rows = [Float](repeating: 0.001, count: 96)
+        rows += [0.25, 0.24, -0.25, -0.23]
+        var turn = DimensionStats(rows: rows, width: 1)
+        #expect(turn.normalise(0.25, dimension: 0) == 1.5)  // percentiles: clipped
+        #expect(abs(turn.denormalise(1.5, dimension: 0)) < 0.05)
+        turn.range = .extremes
+        #expect(turn.normalise(0.25, dimension: 0) == 1 && turn.normalise(-0.25, dimension: 0) == -1)
+        #expect(abs(turn.denormalise(turn.normalise(0.24, dimension: 0), dimension: 0) - 0.24) < 1e-6)
+
+        let dir = Scratch()
+        let store = try collect(smallPlan(.ur5e, [.pick], count: 2, seed: 1), into: dir.path)
+        let group = try DataStatistics.load(store: store).stats(source: "sim", embodiment: .ur5e)
+        #expect(group.actions.range == .extremes && group.proprio.range == .percentiles)
+        let stats = PolicyAdapter.embodimentStats(group)
+        #expect(stats.action.low.map(Double.init) == group.actions.min.map { Double(Float($0)) })
+        #expect(stats.state.low.map(Double.init) == group.proprio.p02.map { Double(Float($0)) })
+    }
+
     @Test func sourcesAreNeverPooled() throws {
         let dir = Scratch()
         try collect(smallPlan(.ur5e, [.pick], count: 2, seed: 1, source: "sim"), into: dir.path)
@@ -45,7 +67,8 @@ import CotrainSim
         #expect(arm.episodes == 2 && sim.episodes == 2)
         // Each group equals the statistics of its own episodes alone.
         let simEpisodes = try store.entries(source: "sim").map { try store.open($0) }
-        let expected = DimensionStats(rows: simEpisodes.flatMap { $0.actionRows() }, width: 7)
+        var expected = DimensionStats(rows: simEpisodes.flatMap { $0.actionRows() }, width: 7)
+        expected.range = .extremes
         #expect(sim.actions == expected)
         #expect(arm.actions != sim.actions)
         #expect(throws: DataError.self) { try stats.stats(source: "arm", embodiment: .panda) }
