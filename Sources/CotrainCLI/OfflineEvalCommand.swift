@@ -82,7 +82,9 @@ enum OfflineEvalCommand {
                     })),
                     ("orientation_degrees", report.orientation.map { o in
                         .object([("count", .int(Int64(o.count))), ("median", number(o.median)), ("p90", number(o.p90)),
-                                 ("within_tolerance", number(o.withinTolerance))])
+                                 ("within_tolerance", number(o.withinTolerance)), ("misaligned_steps", .int(Int64(o.misalignedCount))),
+                                 ("misaligned_median", o.misalignedMedian.map(number) ?? .null),
+                                 ("misaligned_within_tolerance", o.misalignedWithinTolerance.map(number) ?? .null)])
                     } ?? .null),
                 ]).canonicalString)
                 return ExitCode.ok
@@ -112,6 +114,10 @@ enum OfflineEvalCommand {
             if let o = report.orientation {
                 print("\nOrientation head: cube yaw against the fingers, error over \(o.count) labelled steps: median \(format(o.median, 1))°, "
                     + "p90 \(format(o.p90, 1))°, within the 20° grasp tolerance \(format(100 * o.withinTolerance, 0)) %")
+                if let m = o.misalignedMedian, let w = o.misalignedWithinTolerance {
+                    print("  on the \(o.misalignedCount) steps where the fingers must still turn (label beyond 20°): "
+                        + "median \(format(m, 1))°, within 20° \(format(100 * w, 0)) %")
+                }
             }
             return ExitCode.ok
         })

@@ -48,6 +48,15 @@ public struct OrientationError: Sendable, Equatable {
     public var p90: Double
     /// Fraction within the simulator's yaw tolerance for a parallel grasp (0.35 rad, 20°).
     public var withinTolerance: Double
+    /// The same over the steps whose label is itself beyond the tolerance (the fingers
+    /// must still turn): most labelled steps come after the turn, where "aligned" is
+    /// right, so the figures over all steps can hide a head that never sees a turn.
+    public var misalignedCount: Int
+    public var misalignedMedian: Double?
+    public var misalignedWithinTolerance: Double?
+
+    /// The simulator's yaw tolerance for a parallel grasp, in degrees.
+    static let toleranceDegrees = 0.35 * 180 / Double.pi
 
     /// The error in degrees of yaw between an estimate and a label, both (cos ψ, sin ψ).
     static func degrees(_ estimate: [Float], _ label: [Float]) -> Double {
@@ -57,13 +66,19 @@ public struct OrientationError: Sendable, Equatable {
         return d / 4 * 180 / .pi
     }
 
-    init?(_ errors: [Double]) {
-        guard !errors.isEmpty else { return nil }
-        let sorted = errors.sorted()
-        func quantile(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] }
+    /// Summarises `(error, label's own yaw)` pairs in degrees.
+    init?(_ scored: [(error: Double, labelYaw: Double)]) {
+        guard !scored.isEmpty else { return nil }
+        func quantile(_ sorted: [Double], _ q: Double) -> Double { sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] }
+        func within(_ sorted: [Double]) -> Double { Double(sorted.filter { $0 < Self.toleranceDegrees }.count) / Double(sorted.count) }
+        let sorted = scored.map(\.error).sorted()
         count = sorted.count
-        (median, p90) = (quantile(0.5), quantile(0.9))
-        withinTolerance = Double(sorted.filter { $0 < 0.35 * 180 / .pi }.count) / Double(sorted.count)
+        (median, p90) = (quantile(sorted, 0.5), quantile(sorted, 0.9))
+        withinTolerance = within(sorted)
+        let turning = scored.filter { $0.labelYaw >= Self.toleranceDegrees }.map(\.error).sorted()
+        misalignedCount = turning.count
+        misalignedMedian = turning.isEmpty ? nil : quantile(turning, 0.5)
+        misalignedWithinTolerance = turning.isEmpty ? nil : within(turning)
     }
 }
 
@@ -105,7 +120,7 @@ public enum OfflineEvaluation {
         let a = spec.actionDimension, side = model.config.imageSize
         var pairs: [String: [(predicted: [Float], recorded: [Float])]] = [:]
         var pointing = PointingTally(model: model)
-        var orientationErrors: [Double] = []
+        var orientationErrors: [(error: Double, labelYaw: Double)] = []
         var bySubstep: [String: [(predicted: [Float], recorded: [Float])]] = [:]
         for (n, episode) in chosen.enumerated() {
             let m = episode.metadata
@@ -134,7 +149,7 @@ public enum OfflineEvaluation {
                     var label: [Float] = [0, 0, 0]
                     label.withUnsafeMutableBufferPointer { episode.copyOrientation(step: t, to: $0.baseAddress!) }
                     if label[2] > 0, let estimate = try model.orientation(observation) {
-                        orientationErrors.append(OrientationError.degrees(estimate, label))
+                        orientationErrors.append((OrientationError.degrees(estimate, label), OrientationError.degrees([1, 0], label)))
                     }
                 }
             }

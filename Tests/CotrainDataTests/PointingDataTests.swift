@@ -219,11 +219,17 @@ import Testing
         #expect(o.count > 0 && o.median >= 0 && o.median <= 45 && (0...1).contains(o.withinTolerance))
     }
 
-    @Test("the error is in degrees of yaw: a quarter of the label's angle, wrapped")
-    func degrees() {
+    @Test("the error is in degrees of yaw: a quarter of the label's angle, wrapped; steps that must still turn are also scored apart")
+    func degrees() throws {
         #expect(abs(OrientationError.degrees([1, 0], [1, 0])) < 1e-9)
         #expect(abs(OrientationError.degrees([-1, 0], [1, 0]) - 45) < 1e-9)
         #expect(abs(OrientationError.degrees([cosf(3), sinf(3)], [cosf(-3), sinf(-3)]) - Double(2 * Float.pi - 6) / 4 * 180 / .pi) < 1e-3)
+        // Three aligned steps read right, two turning steps read as aligned: 60 % within
+        // over all steps, none where the fingers must still turn.
+        let e = try #require(OrientationError([(0.5, 1), (0.7, 2), (1, 0), (30, 30), (40, 40)]))
+        #expect(e.count == 5 && e.withinTolerance == 0.6 && e.median == 1)
+        #expect(e.misalignedCount == 2 && e.misalignedWithinTolerance == 0 && e.misalignedMedian == 40)
+        #expect(OrientationError([(1, 1)])?.misalignedMedian == nil)
     }
 
     @Test("files: a label count that does not match the steps is refused on write, a mis-shaped tensor on read; older files load without labels")
