@@ -95,7 +95,12 @@ extension ScriptedExpert {
         var noise = SimRandom(seed: seed, stream: 0xDA27)
         var obs = env.reset(task: task, seed: seed, shifts: shifts)
         var offAim = misses > 0 ? expert.missing(env, chance: misses, seed: seed) : nil
-        if offAim != nil { expert.style.graspOffset = .zero }
+        if let off = offAim {
+            expert.style.graspOffset = .zero
+            // Turn the wrist wherever the off-aim expert does, or the labels would say
+            // "keep the wrist still" beside a cube the executed arm has turned to.
+            expert.style.turnRadius += length(off.style.graspOffset)
+        }
         let e = env.embodiment
         var episode = Episode(
             embodiment: e.kind, family: task.family, instruction: env.task.instruction, seed: seed, steps: 0,

@@ -52,7 +52,7 @@ extension ScriptedExpert {
             let ready = suction || env.opening > 0.95
             // Turn the wrist only once above the object, where a wrist camera sees the
             // object's faces (from the start pose it is a few pixels wide in every view).
-            let above = reached(p, 0.03)
+            let above = reached(p, style.turnRadius)
             var c = ExpertCommand(
                 target: above ? p : approachWaypoint(p, tool), yaw: above ? graspYaw : env.tool.yaw, close: false,
                 annotation: above && !yawDone ? "turn the gripper to \(name)" : "move above \(name)", coarse: !above)

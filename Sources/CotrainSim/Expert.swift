@@ -41,6 +41,9 @@ struct ExpertStyle {
     /// "the tool is at hover height" from telling a learner "the object is below":
     /// only the cameras can say when to descend.
     var approachLead: Float
+    /// How close to the hover point the tool must be before the wrist turns to the
+    /// object's faces (where the wrist camera sees them).
+    var turnRadius: Float = 0.03
 
     static func sample(_ rng: inout SimRandom) -> ExpertStyle {
         var style = ExpertStyle(

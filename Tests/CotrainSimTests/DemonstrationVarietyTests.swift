@@ -63,6 +63,28 @@ import Testing
         }
     }
 
+    @Test("in a missed-grasp episode, the recorded actions turn the wrist to a cube as the executed arm does")
+    func recoveryLabelsTurnTheWrist() throws {
+        let frame = try #require(ToolFrame(.make(.ur5e)))
+        var checked = 0
+        for seed in UInt64(0)..<30 {
+            var env = SimEnvironment(embodiment: .ur5e, config: Self.config)
+            env.resetState(task: TaskSpec(.pick), seed: seed)
+            guard case .pick(let i) = env.task.goal, env.world.objects[i].shape == .cube,
+                abs(wrapSymmetric(env.tool.yaw - env.world.objects[i].yaw, period: .pi / 2)) > 0.3
+            else { continue }
+            let (e, after) = Self.episode(seed, .pick, misses: 1)
+            guard after.graspAttempts.count >= 2 else { continue }
+            let n = e.actionDimension, retry = after.graspAttempts[1].step
+            let turns = (0..<retry).map { t in
+                frame.toolAction(armProprio: Array(e.proprio[(t * n)..<((t + 1) * n)]), jointAction: Array(e.actions[(t * n)..<((t + 1) * n)]))[3]
+            }
+            #expect(turns.contains { abs($0) > 0.1 }, "seed \(seed): the labels before the retry turn the wrist")
+            checked += 1
+        }
+        #expect(checked >= 3)
+    }
+
     @Test("misses 0 records the same episode as before; push episodes have no grasp to miss")
     func missesOffAndPushAreUnchanged() {
         for seed in UInt64(1)...3 {
