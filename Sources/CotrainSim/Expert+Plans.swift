@@ -65,7 +65,16 @@ extension ScriptedExpert {
             return c
         case .close:
             var c = ExpertCommand(target: tool, yaw: graspYaw, close: true, annotation: closeWord)
-            if holding { phase = .lift; c.advance = true } else if phaseSteps >= (suction ? 1 : 4) { phase = .reopen; c.advance = true }
+            if holding { phase = .settle; c.advance = true } else if phaseSteps >= (suction ? 1 : 4) { phase = .reopen; c.advance = true }
+            return c
+        case .settle:
+            // Fingers hold still, closed, for a moment before lifting (as a real grasp
+            // needs to build force). A learner that lifts a step or two early, while the
+            // fingers still close, then lifts a held object rather than missing it: the
+            // policies of docs/study.md lifted on the second closing step.
+            guard holding else { phase = .approach; return retry(name) }
+            var c = ExpertCommand(target: tool, yaw: graspYaw, close: true, annotation: closeWord)
+            if phaseSteps >= Self.settleSteps(embodiment.gripper) { phase = .lift; c.advance = true }
             return c
         case .reopen:
             // Missed: open, aim at the centre this time, and try again.
@@ -126,6 +135,10 @@ extension ScriptedExpert {
         let planar = min(1, cap / gap)
         return Vec3(tool.x + (p.x - tool.x) * planar, tool.y + (p.y - tool.y) * planar, p.z)
     }
+
+    /// Still steps after the fingers hold an object, before the lift (none for suction,
+    /// which holds at once).
+    static func settleSteps(_ gripper: GripperKind) -> Int { gripper == .suction ? 0 : 2 }
 
     func retry(_ name: String) -> ExpertCommand {
         ExpertCommand(target: .zero, yaw: 0, close: false, annotation: "move above \(name)", advance: true)

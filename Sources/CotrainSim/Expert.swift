@@ -22,7 +22,7 @@ enum ExpertJob: Equatable {
 
 /// Sub-steps of a job; each has an annotation and a completion condition.
 enum ExpertPhase: Equatable {
-    case approach, descend, close, reopen, lift, carry, lower, release, retreat
+    case approach, descend, close, settle, reopen, lift, carry, lower, release, retreat
     case pushApproach, pushDescend, pushSweep
     case idle
 }

@@ -31,6 +31,34 @@ import Testing
         #expect(gaps.filter { $0 < 0.025 }.count >= 10, "aligned arrivals: \(gaps.filter { $0 < 0.025 }.count)/60")
     }
 
+    @Test(
+        "the fingers hold still, closed, for two steps after they grasp, before the lift (a learner that lifts a step early still lifts a held object)",
+        arguments: [EmbodimentKind.ur5e, .panda, .gantry])
+    func graspSettlesBeforeTheLift(_ kind: EmbodimentKind) {
+        for seed in UInt64(1)...8 {
+            var env = SimEnvironment(embodiment: .make(kind), config: Self.config)
+            var expert = ScriptedExpert(embodiment: .make(kind), seed: seed)
+            env.resetState(task: TaskSpec(.pick), seed: seed)
+            var heldAt: Int? = nil
+            var tools: [Vec3] = []
+            var annotations: [String] = []
+            while !env.isDone && tools.count < 200 {
+                let (action, words) = expert.act(env)
+                tools.append(env.tool.translation); annotations.append(words)
+                _ = env.advance(action)
+                if heldAt == nil && env.world.held != nil { heldAt = tools.count }
+            }
+            guard let g = heldAt, g + 3 < tools.count else { Issue.record("\(kind) seed \(seed): no grasp"); continue }
+            // Steps g and g+1 act on a held object without moving it; step g+2 lifts.
+            for t in g...(g + 1) {
+                #expect(length(tools[t + 1] - tools[t]) < 0.002, "\(kind) seed \(seed) step \(t): still after the grasp")
+                #expect(annotations[t] == "close the gripper")
+            }
+            #expect(annotations[g + 2].hasPrefix("lift"), "\(kind) seed \(seed): lifts on the third step after the grasp")
+            #expect(tools[min(g + 6, tools.count - 1)].z > tools[g + 2].z + 0.01, "\(kind) seed \(seed): and rises")
+        }
+    }
+
     static func episode(_ seed: UInt64, _ family: TaskFamily, misses: Float, on kind: EmbodimentKind = .ur5e)
         -> (Episode, SimEnvironment)
     {
