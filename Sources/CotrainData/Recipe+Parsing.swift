@@ -42,6 +42,7 @@ extension Recipe {
             throw RecipeError.invalidValue(path: "sharing", reason: "must be \"shared\" or \"shared+embodiment\", not \"\(sharingName)\"")
         }
         sharing = scope
+        emaDecay = try f.optionalDouble("ema_decay") ?? 0
         phases = []
         for (i, item) in try f.array("phases").enumerated() { phases.append(try Self.parsePhase(item, path: "phases[\(i)]")) }
         try f.finish()
@@ -156,6 +157,7 @@ extension Recipe {
         return .object([
             ("format", .string(Recipe.format)), ("name", .string(name)), ("description", .string(description)),
             ("question", .string(question)), ("seed", .int(Int64(bitPattern: seed))), ("sharing", .string(sharing.rawValue)),
+        ] + (emaDecay > 0 ? [("ema_decay", .double(emaDecay))] : []) + [
             ("model", .object([
                 ("image_size", .int(Int64(m.imageSize))), ("patch_size", .int(Int64(m.patchSize))),
                 ("stem_channels", .int(Int64(m.stemChannels))), ("width", .int(Int64(m.width))),

@@ -69,6 +69,9 @@ extension Recipe {
         guard w.orientation == 0 || m.wristCamera else {
             throw .invalidValue(path: "loss_weights.orientation", reason: "the orientation is labelled as the wrist camera sees it: set model.wrist_camera too")
         }
+        guard emaDecay.isFinite, emaDecay == 0 || (0.5..<1).contains(emaDecay) else {
+            throw .invalidValue(path: "ema_decay", reason: "must be 0 (off) or within [0.5, 1), got \(emaDecay)")
+        }
         guard !phases.isEmpty else { throw .noPhases }
         var names = Set<String>()
         for phase in phases {

@@ -156,6 +156,10 @@ public struct Recipe: Sendable, Equatable {
     public var sharing: SharingScope
     /// Phases, run in order.
     public var phases: [RecipePhase]
+    /// Decay of the exponential moving average of the weights that `cotrain train`
+    /// saves as the policy (`ema_decay`; 0: the last step's weights). Federated rounds
+    /// train without it: the average across labs takes its place.
+    public var emaDecay = 0.0
 
     /// Total optimiser steps over all phases.
     public var totalSteps: Int { phases.reduce(0) { $0 + $1.steps } }

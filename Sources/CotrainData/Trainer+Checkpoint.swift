@@ -47,6 +47,24 @@ extension Trainer {
         return ResumeState(checkpoint: loaded, log: lines)
     }
 
+    /// The weight average of a resumed run with `ema_decay`: the checkpoint's model
+    /// holds the average, and its live training weights go back into the model.
+    static func resumeAverage(recipe: Recipe, checkpoint: LoadedCheckpoint, path: String) throws -> WeightAverage? {
+        guard recipe.emaDecay > 0 else { return nil }
+        guard let stored = checkpoint.optimizer?.average else {
+            throw TrainerError.badCheckpoint(path: path, reason: "the recipe averages weights (ema_decay) but the checkpoint holds no live weights to continue from")
+        }
+        let model = checkpoint.model
+        let average = WeightAverage(values: model.parameters.map(\.tensor.values), decay: Float(recipe.emaDecay))
+        for p in model.parameters {
+            guard let live = stored.live[p.name], live.count == p.tensor.count else {
+                throw TrainerError.badCheckpoint(path: path, reason: "its live weights lack \(p.name)")
+            }
+            p.tensor.copy(from: live)
+        }
+        return average
+    }
+
     /// Unit statistics for embodiments the adapter has no data for (as the model fills in).
     static func unitStats(_ config: PolicyConfig) -> [String: EmbodimentStats] {
         var out: [String: EmbodimentStats] = [:]
@@ -110,8 +128,14 @@ extension Trainer {
         do {
             try AtomicFile.write(Array(text.utf8), to: options.logPath)
         } catch { throw TrainerError.output(path: options.logPath, reason: "\(error)") }
+        // With an average, the checkpoint's model is the average and the live weights
+        // ride with the optimizer state; the swap is undone before training goes on.
+        average?.swap(with: model)
+        defer { average?.swap(with: model) }
         do {
-            try PolicyCheckpoint.save(model, optimizer: policy.optimizer, step: step, recipeHash: recipe.hash, to: options.checkpointPath)
+            try PolicyCheckpoint.save(
+                model, optimizer: policy.optimizer, step: step, recipeHash: recipe.hash,
+                average: average.map { ($0.decay, $0.values) }, to: options.checkpointPath)
         } catch { throw TrainerError.output(path: options.checkpointPath, reason: "\(error)") }
     }
 

@@ -21,6 +21,9 @@ public final class Trainer {
     public let startStep: Int
     /// One canonical JSON line per step done (`training-log.jsonl`).
     public private(set) var log: [String]
+    /// The moving average of the weights (recipes with `ema_decay`), which checkpoints
+    /// store as the policy; `cotrain train` only (federated rounds do not update it).
+    let average: WeightAverage?
 
     /// Prepares a run: validates the recipe against the data, then resumes from
     /// `options.outputDirectory`'s checkpoint (with `options.resume`) or builds a fresh
@@ -33,6 +36,7 @@ public final class Trainer {
         adapter = try PolicyAdapter(recipe: recipe, data: data)
         let weights = LossWeights(flow: Float(recipe.lossWeights.action), tokens: Float(recipe.lossWeights.discreteAction))
         if let state = try Self.resumeState(recipe: recipe, adapter: adapter, options: options) {
+            average = try Self.resumeAverage(recipe: recipe, checkpoint: state.checkpoint, path: options.checkpointPath)
             policy = try PolicyTrainer(
                 model: state.checkpoint.model, lossWeights: weights, seed: recipe.seed, threads: options.threads,
                 resume: state.checkpoint.optimizer)
@@ -40,6 +44,7 @@ public final class Trainer {
             log = state.log
         } else {
             let model = try Self.freshModel(recipe: recipe, data: data, adapter: adapter, initFrom: options.initialCheckpoint)
+            average = recipe.emaDecay > 0 ? WeightAverage(model: model, decay: Float(recipe.emaDecay)) : nil
             policy = try PolicyTrainer(model: model, lossWeights: weights, seed: recipe.seed, threads: options.threads)
             startStep = 0
             log = []
@@ -74,7 +79,8 @@ public final class Trainer {
 
     /// Runs from `startStep` to the recipe's end, or until `stop` is requested (then
     /// a checkpoint is written and the result says `interrupted`). `progress` is called
-    /// after every step.
+    /// after every step. Afterwards `model` holds what the checkpoint holds: with
+    /// `ema_decay`, the averaged weights.
     public func run(stop: StopRequest = StopRequest(), progress: (TrainerStatus) -> Void = { _ in }) throws -> TrainingResult {
         try makeDirectory(options.outputDirectory)
         let total = recipe.totalSteps
@@ -88,6 +94,7 @@ public final class Trainer {
             if stop.isRequested { break }
             let lr = learningRate(at: step)
             let report = try self.step(step, batch: &batch, sampler: sampler, learningRate: lr)
+            average?.update(from: model, updates: step)
             let phase = recipe.phases[batch.phase].name
             log.append(Self.logLine(step: step, phase: phase, report: report))
             samples += batch.count
@@ -107,6 +114,8 @@ public final class Trainer {
             if step % options.checkpointInterval == 0, step < total { try save(step: step) }
         }
         try save(step: step)
+        // From here on the model is the policy the checkpoint holds.
+        average?.swap(with: model)
         let earlier = startStep > 0 ? previousTimes() : (wall: 0, cpu: 0)
         let result = TrainingResult(
             checkpointPath: options.checkpointPath, step: step, totalSteps: total, interrupted: step < total,

@@ -24,7 +24,9 @@ public struct LoadedCheckpoint {
 /// Metadata keys: `format` (`cotrain.policy.v1`), `config`, `tokenizer`,
 /// `normalization` (canonical JSON), `step`, `shared_sha256`, optional `recipe_hash`,
 /// and `optimizer_step` when the AdamW moments are stored as
-/// `optimizer.exp_avg.<name>` / `optimizer.exp_avg_sq.<name>`.
+/// `optimizer.exp_avg.<name>` / `optimizer.exp_avg_sq.<name>`. A run with weight
+/// averaging stores the averaged weights as the model's and, beside the moments, the
+/// weights training continues from as `optimizer.live.<name>`, with `ema_decay`.
 public enum PolicyCheckpoint {
     /// The `format` metadata value.
     public static let format = "cotrain.policy.v1"
@@ -34,9 +36,15 @@ public enum PolicyCheckpoint {
         "optimizer.\(first ? "exp_avg" : "exp_avg_sq").\(parameter)"
     }
 
-    /// A writer holding the checkpoint (for `write(toFile:)` or `bytes()`).
+    /// The tensor name of a parameter's live (not averaged) training weights.
+    public static func liveName(_ parameter: String) -> String { "optimizer.live.\(parameter)" }
+
+    /// A writer holding the checkpoint (for `write(toFile:)` or `bytes()`). With
+    /// `average`, `model` holds the averaged weights and `average.live` (in parameter
+    /// order) the weights training continues from; they are written with the optimizer.
     public static func writer(
-        model: PolicyModel, optimizer: AdamW? = nil, step: Int, recipeHash: String? = nil
+        model: PolicyModel, optimizer: AdamW? = nil, step: Int, recipeHash: String? = nil,
+        average: (decay: Float, live: [[Float]])? = nil
     ) throws -> SafetensorsWriter {
         var normalization: [(String, JSONValue)] = []
         for (name, stats) in model.normalization { normalization.append((name, stats.json)) }
@@ -58,15 +66,20 @@ public enum PolicyCheckpoint {
                 try writer.add(momentName(p.name, first: true), shape: p.shape.dims, values: m)
                 try writer.add(momentName(p.name, first: false), shape: p.shape.dims, values: v)
             }
+            if let average {
+                writer.metadata["ema_decay"] = String(average.decay)
+                for (p, live) in zip(model.parameters, average.live) { try writer.add(liveName(p.name), shape: p.shape.dims, values: live) }
+            }
         }
         return writer
     }
 
     /// Writes a checkpoint to `path` atomically.
     public static func save(
-        _ model: PolicyModel, optimizer: AdamW? = nil, step: Int, recipeHash: String? = nil, to path: String
+        _ model: PolicyModel, optimizer: AdamW? = nil, step: Int, recipeHash: String? = nil,
+        average: (decay: Float, live: [[Float]])? = nil, to path: String
     ) throws {
-        try writer(model: model, optimizer: optimizer, step: step, recipeHash: recipeHash).write(toFile: path)
+        try writer(model: model, optimizer: optimizer, step: step, recipeHash: recipeHash, average: average).write(toFile: path)
     }
 
     /// Loads the checkpoint at `path`; with `expecting`, its config must equal that one.
@@ -112,11 +125,19 @@ public enum PolicyCheckpoint {
             throw .invalidMetadata(key: "step", reason: "is not a non-negative integer")
         }
         let optimizerStep = meta["optimizer_step"].flatMap { Int($0) }
+        var averageDecay: Float?
+        if let text = meta["ema_decay"] {
+            guard optimizerStep != nil, let d = Float(text), d > 0, d < 1 else {
+                throw .invalidMetadata(key: "ema_decay", reason: "must be a number in (0, 1) and come with optimizer_step")
+            }
+            averageDecay = d
+        }
         var expected = Set(model.parameters.map(\.name))
         if optimizerStep != nil {
             for p in model.parameters {
                 expected.insert(momentName(p.name, first: true))
                 expected.insert(momentName(p.name, first: false))
+                if averageDecay != nil { expected.insert(liveName(p.name)) }
             }
         }
         if let extra = file.tensors.first(where: { !expected.contains($0.name) }) { throw .unexpectedTensor(extra.name) }
@@ -129,6 +150,11 @@ public enum PolicyCheckpoint {
                                    try floats(file, momentName(p.name, first: false), shape: p.shape.dims))
             }
             optimizer = OptimizerState(step: optimizerStep, moments: moments)
+            if let averageDecay {
+                var live: [String: [Float]] = [:]
+                for p in model.parameters { live[p.name] = try floats(file, liveName(p.name), shape: p.shape.dims) }
+                optimizer?.average = (averageDecay, live)
+            }
         }
         let recorded = meta["shared_sha256"] ?? ""
         let actual: String

@@ -112,6 +112,9 @@ public struct OptimizerState: Sendable {
     public var step: Int
     /// First and second moments by parameter name.
     public var moments: [String: (m: [Float], v: [Float])]
+    /// With weight averaging: its decay and the live training weights by parameter name
+    /// (the checkpoint's model then holds the averaged ones).
+    public var average: (decay: Float, live: [String: [Float]])?
 
     /// A state.
     public init(step: Int, moments: [String: (m: [Float], v: [Float])]) {
