@@ -109,6 +109,40 @@ import Testing
         return try writer.bytes()
     }
 
+    @Test("an averaged checkpoint keeps the live weights beside the moments; a bad ema_decay or a missing live tensor is refused")
+    func averagedCheckpoint() throws {
+        let model = Fixture.model()
+        let trainer = try PolicyTrainer(model: model, threads: 1)
+        let live = model.parameters.map { $0.tensor.values.map { $0 + 1 } }
+        let bytes = try PolicyCheckpoint.writer(model: model, optimizer: trainer.optimizer, step: 0, average: (0.99, live)).bytes()
+        let loaded = try PolicyCheckpoint.load(bytes: bytes)
+        let stored = try #require(loaded.optimizer?.average)
+        #expect(stored.decay == 0.99)
+        for (p, l) in zip(model.parameters, live) { #expect(stored.live[p.name] == l) }
+        for (p, q) in zip(model.parameters, loaded.model.parameters) { #expect(p.tensor.values == q.tensor.values, "the model holds the average") }
+
+        let file = try SafetensorsFile(bytes: bytes)
+        func rewritten(metadata: [String: String], dropping drop: String? = nil) throws -> [UInt8] {
+            var writer = SafetensorsWriter(metadata: metadata)
+            for t in file.tensors where t.name != drop { try writer.add(t.name, dtype: t.dtype, shape: t.shape, bytes: file.withBytes(of: t) { Array($0) }) }
+            return try writer.bytes()
+        }
+        var badDecay = file.metadata
+        badDecay["ema_decay"] = "1.5"
+        #expect { try PolicyCheckpoint.load(bytes: try rewritten(metadata: badDecay)) } throws: { error in
+            if case CheckpointError.invalidMetadata(key: "ema_decay", _) = error { return true }
+            return false
+        }
+        let name = PolicyCheckpoint.liveName(model.parameters[0].name)
+        #expect(throws: CheckpointError.missingTensor(name)) { try PolicyCheckpoint.load(bytes: try rewritten(metadata: file.metadata, dropping: name)) }
+        var noDecay = file.metadata
+        noDecay["ema_decay"] = nil
+        #expect { try PolicyCheckpoint.load(bytes: try rewritten(metadata: noDecay)) } throws: { error in
+            if case CheckpointError.unexpectedTensor(let t) = error { return t.hasPrefix("optimizer.live.") }
+            return false
+        }
+    }
+
     @Test("wrong shape, wrong dtype, missing or extra tensors are rejected naming the tensor")
     func badTensors() throws {
         let name = "shared.trunk.0.attn.qkv.weight"
