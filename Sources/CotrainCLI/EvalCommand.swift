@@ -37,6 +37,9 @@ enum EvalCommand {
               --gif-episodes N    episodes per cell to animate (default 1)
               --rate HZ           policy steps per second (default: the robot's, 10)
               --execute K         actions executed per chunk before re-planning (default all)
+              --noise S           scale of the flow-matching start noise of each chunk: 1
+                                  (default) samples the learned distribution, 0 takes
+                                  the one deterministic chunk from the noise's mean
               --paced             hold the rate in the simulator too (bridges always do)
               --yes               do not ask before each real episode
               --json              print the results JSON instead of tables
@@ -75,6 +78,10 @@ enum EvalCommand {
                 guard let k = Int(text), k >= 1 else { throw UsageError(message: "--execute must be a positive integer", command: "eval") }
                 return k
             }
+            let noise = try args.option("--noise").map { text -> Float in
+                guard let s = Float(text), s >= 0, s <= 2 else { throw UsageError(message: "--noise must be a number within 0...2", command: "eval") }
+                return s
+            } ?? 1
             let paced = args.flag("--paced"), yes = args.flag("--yes")
             guard robotKind == "sim" || robotKind == "bridge" else { throw UsageError(message: "--robot must be sim or bridge", command: "eval") }
             guard robotKind == "sim" || bridge != nil else { throw UsageError(message: "--robot bridge needs --bridge HOST:PORT", command: "eval") }
@@ -101,7 +108,7 @@ enum EvalCommand {
                 settings.progress = { view.show($0) }
                 if robotKind == "sim" {
                     var person = UnattendedOperator()
-                    return try withProvider(name) { provider in
+                    return try withProvider(name, noiseScale: noise) { provider in
                         // The simulator renders the wrist camera only for policies that read it.
                         let wrist = (provider as? CheckpointPolicyProvider)?.needsWristCamera ?? false
                         var robot = SimRobot(embodiment ?? .ur5e, config: SimConfig(wristCamera: wrist))
@@ -113,7 +120,7 @@ enum EvalCommand {
                     throw UsageError(message: "the bridge drives a \(robot.capabilities.embodiment.rawValue), not a \(embodiment.rawValue)", command: "eval")
                 }
                 var person = TerminalOperator()
-                return try withProvider(name) { provider in
+                return try withProvider(name, noiseScale: noise) { provider in
                     try EvaluationHarness.run(suite: suite, robot: &robot, robotName: "bridge \(bridge!)", provider: provider, operator: &person, options: settings, stop: stop)
                 }
             }
@@ -133,7 +140,7 @@ enum EvalCommand {
         })
 
     /// Calls `body` with the provider named `name`: `expert`, `hold`, or a checkpoint file.
-    static func withProvider<T>(_ name: String, _ body: (any PolicyProvider) throws -> T) throws -> T {
+    static func withProvider<T>(_ name: String, noiseScale: Float = 1, _ body: (any PolicyProvider) throws -> T) throws -> T {
         switch name {
         case "expert": return try body(ExpertPolicyProvider())
         case "hold": return try body(HoldPolicyProvider())
@@ -141,7 +148,9 @@ enum EvalCommand {
             guard name.hasSuffix(".safetensors") || access(name, F_OK) == 0 else {
                 throw UsageError(message: "unknown policy '\(name)': use expert, hold, or a checkpoint file (e.g. runs/vl/checkpoint.safetensors)", command: "eval")
             }
-            return try body(try CheckpointPolicyProvider(path: name))
+            let provider = try CheckpointPolicyProvider(path: name)
+            provider.noiseScale = noiseScale
+            return try body(provider)
         }
     }
 }

@@ -19,6 +19,9 @@ public final class CheckpointPolicyProvider: PolicyProvider {
     /// The checkpoint's training step and recipe hash.
     public let step: Int
     public let recipeHash: String?
+    /// Scale of the flow-matching start noise of every chunk (`cotrain eval --noise`;
+    /// 1: sample the learned distribution, 0: deterministic).
+    public var noiseScale: Float = 1
 
     /// Loads the checkpoint at `path`; `threads` sets the inference threads (1 is
     /// fastest for one observation at a time on small models).
@@ -66,7 +69,9 @@ public final class CheckpointPolicyProvider: PolicyProvider {
         if model.config.wristCamera == true, !caps.cameras.contains(where: { $0.name == "wrist" }) {
             throw .policyUnavailable("checkpoint \(name) reads a wrist camera but the robot sends none (the simulator renders one when the policy needs it; start arm-sim or the bridge with its wrist camera)")
         }
-        return LearnedPolicy(model: model, embodiment: kind, toolFrame: frame)
+        var policy = LearnedPolicy(model: model, embodiment: kind, toolFrame: frame)
+        policy.noiseScale = noiseScale
+        return policy
     }
 
     /// Whether the checkpoint's model reads a wrist camera (the robot must provide one).
@@ -82,6 +87,8 @@ public struct LearnedPolicy: Policy {
     let toolFrame: ToolFrame?
     /// Chunks sampled so far this episode (seeds the flow-matching noise).
     var calls: UInt64 = 0
+    /// Scale of the start noise (see `CheckpointPolicyProvider.noiseScale`).
+    var noiseScale: Float = 1
 
     /// A policy for `embodiment` (must be one of the model's).
     init(model: PolicyModel, embodiment: String, toolFrame: ToolFrame? = nil) {
@@ -99,7 +106,7 @@ public struct LearnedPolicy: Policy {
         if let toolFrame { input.proprio = toolFrame.proprio(observation.proprio) }
         defer { calls += 1 }
         do {
-            let chunk = Array(try model.act(input, seed: 0x5EED_0000 &+ calls).prefix(model.config.executeSteps))
+            let chunk = Array(try model.act(input, seed: 0x5EED_0000 &+ calls, noiseScale: noiseScale).prefix(model.config.executeSteps))
             return toolFrame?.jointActions(armProprio: observation.proprio, chunk: chunk) ?? chunk
         } catch {
             // makePolicy checked the robot; a failure here is a bug, not an input problem.

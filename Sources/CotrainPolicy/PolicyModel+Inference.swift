@@ -42,22 +42,23 @@ public struct TextPrompt: Sendable {
 
 extension PolicyModel {
     /// The action chunk for `observation`: `chunkLength` rows of the robot's action
-    /// dimension, in its units. Flow sampling starts from noise drawn from `seed`.
-    /// With `config.reasoning`, the reasoning text is generated first and conditions
-    /// the actions.
-    public func act(_ observation: PolicyObservation, seed: UInt64 = 0) throws(PolicyError) -> [[Float]] {
-        try act(batch: [observation], seed: seed)[0]
+    /// dimension, in its units. Flow sampling starts from noise drawn from `seed`,
+    /// scaled by `noiseScale` (1: a sample of the learned distribution; 0: the one
+    /// deterministic chunk integrated from the noise's mean). With `config.reasoning`,
+    /// the reasoning text is generated first and conditions the actions.
+    public func act(_ observation: PolicyObservation, seed: UInt64 = 0, noiseScale: Float = 1) throws(PolicyError) -> [[Float]] {
+        try act(batch: [observation], seed: seed, noiseScale: noiseScale)[0]
     }
 
     /// Action chunks for several observations at once (robots may differ).
-    public func act(batch observations: [PolicyObservation], seed: UInt64 = 0) throws(PolicyError) -> [[[Float]]] {
-        try actAndPoint(batch: observations, seed: seed).chunks
+    public func act(batch observations: [PolicyObservation], seed: UInt64 = 0, noiseScale: Float = 1) throws(PolicyError) -> [[[Float]]] {
+        try actAndPoint(batch: observations, seed: seed, noiseScale: noiseScale).chunks
     }
 
     /// As `act`, and where the pointers pointed for each observation (see `points`; nil
     /// for a model without pointers), from the same pass of the prefix.
     public func actAndPoint(
-        batch observations: [PolicyObservation], seed: UInt64 = 0
+        batch observations: [PolicyObservation], seed: UInt64 = 0, noiseScale: Float = 1
     ) throws(PolicyError) -> (chunks: [[[Float]]], points: [[Float]]?) {
         guard !observations.isEmpty else { return ([], nil) }
         let tape = inferenceTape()
@@ -71,7 +72,7 @@ extension PolicyModel {
         var rng = Xoshiro256(seed: seed)
         var x: [[Float]] = observations.map { o in
             let n = h * config.embodiment(o.embodiment)!.actionDimension
-            return config.actionHead == .l1Regression ? [Float](repeating: 0, count: n) : (0..<n).map { _ in rng.normal() }
+            return config.actionHead == .l1Regression ? [Float](repeating: 0, count: n) : (0..<n).map { _ in noiseScale * rng.normal() }
         }
         let steps = config.actionHead == .l1Regression ? 1 : config.flowSteps
         for k in 0..<steps {

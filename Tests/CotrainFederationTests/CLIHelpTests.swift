@@ -106,7 +106,8 @@ struct CLIHelpTests {
         #expect(version.status == 0 && version.output.hasPrefix("{"))
         // Usage errors: exit 2, one line on stderr that says what to do.
         for arguments in [["nonesuch"], ["peers", "nonesuch"], ["version", "--nonesuch"], ["id", "--quiet", "--verbose"],
-                          ["eval", "--polcy", "expert"], ["serve", "--json"], ["data", "collect", "--store"]] {
+                          ["eval", "--polcy", "expert"], ["eval", "--policy", "expert", "--noise", "3"], ["serve", "--json"],
+                          ["data", "collect", "--store"]] {
             let run = try runCotrain(arguments)
             #expect(run.status == 2, "cotrain \(arguments.joined(separator: " ")) → \(run.status)")
             #expect(run.errors.hasPrefix("cotrain: error: ") && run.errors.filter { $0 == "\n" }.count == 1 && run.errors.contains("--help"),

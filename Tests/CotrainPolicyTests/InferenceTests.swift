@@ -26,6 +26,23 @@ import Testing
         #expect(both[0][0].count == 2 && both[1][0].count == 3)
     }
 
+    @Test("noise scale: 1 is the default sampling, 0 gives one chunk whatever the seed, between them the chunks move towards it")
+    func noiseScale() throws {
+        let model = Fixture.model()
+        var rng = Xoshiro256(seed: 2)
+        let o = Self.observation(Fixture.robot(Fixture.armA, &rng))
+        #expect(try model.act(o, seed: 5, noiseScale: 1) == model.act(o, seed: 5))
+        let mean = try model.act(o, seed: 5, noiseScale: 0)
+        #expect(try model.act(o, seed: 6, noiseScale: 0) == mean)
+        func distance(_ a: [[Float]], _ b: [[Float]]) -> Float { zip(a.joined(), b.joined()).map { abs($0 - $1) }.reduce(0, +) }
+        var (near, far): (Float, Float) = (0, 0)
+        for seed in UInt64(1)...8 {
+            near += distance(try model.act(o, seed: seed, noiseScale: 0.2), mean)
+            far += distance(try model.act(o, seed: seed, noiseScale: 1), mean)
+        }
+        #expect(near < far, "scaled-down noise lands nearer the deterministic chunk: \(near) vs \(far)")
+    }
+
     @Test("the inference-only NN linear on transposed weights matches Tape.linear")
     func fastLinear() {
         let model = Fixture.model()
