@@ -13,7 +13,7 @@ enum StudyCommand {
         help: """
             Usage: cotrain study --recipes A,B,… [--suite NAME|FILE.json] [--episodes N] [--out DIR]
                                  [--preset quick] [--data STORE,… --vl DIR,…] [--base-steps N]
-                                 [--step-scale X] [--seed S] [--threads N] [--policies DIR]
+                                 [--step-scale X] [--seeds S,…] [--threads N] [--policies DIR]
 
             Trains every recipe (the first is the baseline) on the same data, evaluates each on
             the same suite episodes, measures a VL probe score (exact-match accuracy on held-out
@@ -34,7 +34,9 @@ enum StudyCommand {
               --base-steps N    steps of VL pretraining of the shared base every recipe starts
                                 from (default 600; 0 = every recipe starts from scratch)
               --step-scale X    multiply every phase's steps (e.g. 0.5)
-              --seed S          replace every recipe's seed
+              --seeds S,…       train every recipe (and the base) once per seed, replacing the
+                                recipes' own, and pool the episodes of all seeds' policies;
+                                runs go to DIR/runs/NAME/seed-S (--seed S: one seed)
               --threads N       training threads (default: all cores)
               --policies DIR    where recipe names are looked up (default policies)
 
@@ -57,9 +59,16 @@ enum StudyCommand {
                 guard let x = Double(text), x > 0, x <= 100 else { throw UsageError(message: "--step-scale must be a number in (0, 100]", command: "study") }
                 return x
             }
-            let seed = try args.option("--seed").map { text -> UInt64 in
-                guard let s = UInt64(text) else { throw UsageError(message: "--seed must be an integer in 0...2^64−1", command: "study") }
+            func seed(_ text: String, _ flag: String) throws -> UInt64 {
+                guard let s = UInt64(text) else { throw UsageError(message: "\(flag) must hold integers in 0...2^64−1, not \"\(text)\"", command: "study") }
                 return s
+            }
+            let one = try args.option("--seed").map { [try seed($0, "--seed")] }
+            let many = try DataCommand.strings(&args, "--seeds")?.map { try seed($0, "--seeds") }
+            guard one == nil || many == nil else { throw UsageError(message: "give --seed or --seeds, not both", command: "study") }
+            let seeds = many ?? one ?? []
+            guard Set(seeds).count == seeds.count, seeds.count <= 32 else {
+                throw UsageError(message: "--seeds must be distinct, at most 32", command: "study")
             }
             let threads = try args.int("--threads", default: Compute.availableCores, range: 1...256)
             let policies = try args.option("--policies") ?? "policies"
@@ -81,7 +90,7 @@ enum StudyCommand {
             (plan.episodeStores, plan.vlStores) = (stores, vl)
             plan.baseSteps = baseSteps ?? plan.baseSteps
             plan.stepScale = scale ?? plan.stepScale
-            plan.seed = seed
+            plan.seeds = seeds
             plan.threads = threads
 
             StopRequest.installInterruptHandler()
@@ -126,11 +135,18 @@ enum StudyOutput {
         for c in report.conditions {
             success.add(row: ["\(c)", "\(report.success(baseline, condition: c).trials)"] + report.entries.map { StudyReport.rate(report.success($0, condition: c)) })
         }
-        success.add(row: ["all", "\(baseline.evaluation.overall.trials)"] + report.entries.map { StudyReport.rate($0.evaluation.overall) })
+        success.add(row: ["all", "\(baseline.overall.trials)"] + report.entries.map { StudyReport.rate($0.overall) })
+        if report.seeds.count > 1 {
+            for (r, seed) in report.seeds.enumerated() {
+                success.add(row: ["all, seed \(seed)", "\(baseline.runs[r].evaluation.overall.trials)"]
+                    + report.entries.map { r < $0.runs.count ? StudyReport.rate($0.runs[r].evaluation.overall) : "—" })
+            }
+        }
         var probe = ["VL probe", "\(baseline.probe.total)"] + report.entries.map { StudyReport.pct($0.probe.accuracy) }
         if let base = report.baseProbe { probe[0] = "VL probe (base \(StudyReport.pct(base.accuracy)))" }
         success.add(row: probe)
-        Swift.print("success per condition, 95% Wilson intervals (suite \(report.suite)):")
+        let seeds = report.seeds.count > 1 ? ", pooled over training seeds \(report.seeds.map(String.init).joined(separator: ","))" : ""
+        Swift.print("success per condition, 95% Wilson intervals (suite \(report.suite)\(seeds)):")
         Swift.print(success.rendered)
         let others = report.entries.dropFirst()
         guard !others.isEmpty else { return }

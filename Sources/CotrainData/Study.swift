@@ -1,17 +1,51 @@
-// The study runner: prepare the data, pretrain the shared VL base (optional), then
-// for every recipe train (resumably), evaluate on the suite and probe VL knowledge,
-// and assemble the report. Re-running the same command continues an interrupted
-// study: finished training runs are kept, evaluations are recomputed (deterministic).
+// The study runner: prepare the data, then per training seed pretrain the shared VL
+// base (optional) and for every recipe train (resumably), evaluate on the suite and
+// probe VL knowledge, and assemble the report. Re-running the same command continues
+// an interrupted study: finished training runs are kept, evaluations are recomputed
+// (deterministic).
 import CotrainCore
 import CotrainPolicy
 import CotrainRuntime
 import CotrainSim
 import Foundation
 
-/// What one recipe of a study gave.
+/// What one recipe of a study gave: one run per training seed.
 public struct StudyEntry: Sendable {
-    /// The recipe as trained (steps scaled, seed applied).
+    /// The recipe as trained (steps scaled; the first run's seed).
     public var recipe: Recipe
+    /// The runs, in the order of the study's seeds.
+    public var runs: [StudyRun]
+
+    /// Success over every counted episode of every run.
+    public var overall: Proportion {
+        Proportion(successes: runs.map(\.evaluation.overall.successes).reduce(0, +), trials: runs.map(\.evaluation.overall.trials).reduce(0, +))
+    }
+
+    /// The VL probe over every run's answers (each run answers the same questions).
+    public var probe: ProbeResult { ProbeResult(pooling: runs.map(\.probe)) }
+}
+
+extension ProbeResult {
+    /// Several runs' results as one: counts summed, answers concatenated in run order
+    /// (so two entries with the same seeds pair answer for answer); the first's examples.
+    init(pooling results: [ProbeResult]) {
+        self.init(correct: 0, total: 0, byType: [:], examples: results.first?.examples ?? [], outcomes: [])
+        for r in results {
+            correct += r.correct
+            total += r.total
+            outcomes += r.outcomes
+            for (type, counts) in r.byType {
+                byType[type, default: Counts(correct: 0, total: 0)].correct += counts.correct
+                byType[type, default: Counts(correct: 0, total: 0)].total += counts.total
+            }
+        }
+    }
+}
+
+/// One training run of a study: a recipe trained with one seed, evaluated and probed.
+public struct StudyRun: Sendable {
+    /// The seed the recipe trained with.
+    public var seed: UInt64
     /// Training: steps, time, losses (times cover every session of the run).
     public var training: TrainingResult
     /// The suite's results, and the VL probe score.
@@ -50,37 +84,55 @@ public enum Study {
         log("data: \(data.episodeCount(.robot)) own-robot, \(data.episodeCount(.crossEmbodiment)) cross-embodiment, "
             + "\(data.episodeCount(.humanVideo)) human-video episodes; \(data.vlSamples.count) VL samples, \(data.probeSamples.count) probe samples")
 
-        var base: (path: String, probe: ProbeResult)?
-        if let recipe = plan.baseRecipe {
-            let result = try train(recipe, data: dataFor(recipe), directory: "\(out)/base", initFrom: nil, plan: plan, stop: stop, progress: progress)
-            let model = try CheckpointPolicyProvider(path: result.checkpointPath, name: recipe.name).model
-            let probe = try VLProbe.run(model: model, samples: data.probeSamples)
-            log("vl-base: \(result.step) steps in \(ProgressMeter.duration(result.wallSeconds)); VL probe \(percent(probe.accuracy))")
-            base = (result.checkpointPath, probe)
-        }
         var entries: [StudyEntry] = []
-        for recipe in plan.trainedRecipes {
-            let dir = "\(out)/runs/\(recipe.name)"
-            let result = try train(recipe, data: dataFor(recipe), directory: dir, initFrom: base?.path, plan: plan, stop: stop, progress: progress)
-            log("\(recipe.name): trained \(result.step) steps in \(ProgressMeter.duration(result.wallSeconds)) "
-                + "(CPU \(ProgressMeter.duration(result.cpuSeconds))); evaluating on \(plan.suite.name)")
-            let provider = try CheckpointPolicyProvider(path: result.checkpointPath, name: recipe.name)
-            var robot = SimRobot(plan.ownEmbodiment, config: SimConfig(wristCamera: provider.needsWristCamera))
-            var person = UnattendedOperator()
-            let report = try EvaluationHarness.run(
-                suite: plan.suite, robot: &robot, robotName: "sim", provider: provider, operator: &person,
-                options: EvaluationOptions(episodes: plan.episodes, progress: evaluationCallback(evaluationProgress, recipe.name)), stop: stop)
-            if let stopped = report.stoppedEarly { throw TrainerError.stopped("evaluating \(recipe.name): \(stopped)") }
-            try report.write(to: "\(dir)/eval.json")
-            let probe = try VLProbe.run(model: provider.model, samples: data.probeSamples)
-            log("\(recipe.name): \(report.episodeCount) episodes, success \(percent(report.overall.rate)); VL probe \(percent(probe.accuracy))")
-            entries.append(StudyEntry(recipe: recipe, training: result, evaluation: report, probe: probe))
+        var baseProbes: [ProbeResult] = []
+        for seed in plan.runSeeds {
+            // With explicit seeds every run has its own directory: runs/NAME/seed-S.
+            let suffix = seed.map { "/seed-\($0)" } ?? ""
+            let label = seed.map { " (seed \($0))" } ?? ""
+            var base: String?
+            if let recipe = plan.baseRecipe(seed: seed) {
+                let result = try train(recipe, data: dataFor(recipe), directory: "\(out)/base\(suffix)", initFrom: nil, plan: plan, stop: stop, progress: progress)
+                let model = try CheckpointPolicyProvider(path: result.checkpointPath, name: recipe.name).model
+                let probe = try VLProbe.run(model: model, samples: data.probeSamples)
+                log("vl-base\(label): \(result.step) steps in \(ProgressMeter.duration(result.wallSeconds)); VL probe \(percent(probe.accuracy))")
+                (base, baseProbes) = (result.checkpointPath, baseProbes + [probe])
+            }
+            for (i, recipe) in plan.trainedRecipes(seed: seed).enumerated() {
+                let run = try trainAndEvaluate(
+                    recipe, data: dataFor(recipe), probeSamples: data.probeSamples, directory: "\(out)/runs/\(recipe.name)\(suffix)",
+                    label: recipe.name + label, initFrom: base, plan: plan, stop: stop, log: log, progress: progress,
+                    evaluationProgress: evaluationProgress)
+                if i < entries.count { entries[i].runs.append(run) } else { entries.append(StudyEntry(recipe: recipe, runs: [run])) }
+            }
         }
         let report = StudyReport(
-            suite: plan.suite.name, entries: entries, baseProbe: base?.probe, baseSteps: plan.baseSteps,
+            suite: plan.suite.name, entries: entries, baseProbe: baseProbes.isEmpty ? nil : ProbeResult(pooling: baseProbes), baseSteps: plan.baseSteps,
             stepScale: plan.stepScale, wallSeconds: started.elapsed, cpuSeconds: processCPUSeconds() - cpuStart)
         try write(report, to: out)
         return report
+    }
+
+    /// Trains one recipe with one seed, evaluates it on the suite and probes it.
+    static func trainAndEvaluate(
+        _ recipe: Recipe, data: TrainingData, probeSamples: [VLSample], directory dir: String, label: String, initFrom base: String?,
+        plan: StudyPlan, stop: StopRequest, log: (String) -> Void, progress: (String, TrainerStatus) -> Void,
+        evaluationProgress: (@Sendable (String, EvaluationProgress) -> Void)?
+    ) throws -> StudyRun {
+        let result = try train(recipe, data: data, directory: dir, initFrom: base, plan: plan, stop: stop, progress: progress)
+        log("\(label): trained \(result.step) steps in \(ProgressMeter.duration(result.wallSeconds)) "
+            + "(CPU \(ProgressMeter.duration(result.cpuSeconds))); evaluating on \(plan.suite.name)")
+        let provider = try CheckpointPolicyProvider(path: result.checkpointPath, name: recipe.name)
+        var robot = SimRobot(plan.ownEmbodiment, config: SimConfig(wristCamera: provider.needsWristCamera))
+        var person = UnattendedOperator()
+        let report = try EvaluationHarness.run(
+            suite: plan.suite, robot: &robot, robotName: "sim", provider: provider, operator: &person,
+            options: EvaluationOptions(episodes: plan.episodes, progress: evaluationCallback(evaluationProgress, recipe.name)), stop: stop)
+        if let stopped = report.stoppedEarly { throw TrainerError.stopped("evaluating \(label): \(stopped)") }
+        try report.write(to: "\(dir)/eval.json")
+        let probe = try VLProbe.run(model: provider.model, samples: probeSamples)
+        log("\(label): \(report.episodeCount) episodes, success \(percent(report.overall.rate)); VL probe \(percent(probe.accuracy))")
+        return StudyRun(seed: recipe.seed, training: result, evaluation: report, probe: probe)
     }
 
     /// The harness callback that passes each episode's progress on with the recipe's name.

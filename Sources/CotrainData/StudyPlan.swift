@@ -28,8 +28,10 @@ public struct StudyPlan: Sendable {
     public var baseSteps = 0
     /// Multiplies every phase's steps and warm-up (e.g. 0.35 for a quick study).
     public var stepScale = 1.0
-    /// Replaces every recipe's seed (nil: keep them).
-    public var seed: UInt64?
+    /// Training seeds: every recipe (and the shared base) trains once per seed, and a
+    /// condition's success pools the episodes of every seed's policy, so a ranking does
+    /// not rest on one lucky initialisation. Empty: each recipe's own seed, one run.
+    public var seeds: [UInt64] = []
 
     /// A plan; the rest takes the defaults above.
     public init(recipes: [Recipe], suite: EvaluationSuite, outputDirectory: String) {
@@ -38,11 +40,14 @@ public struct StudyPlan: Sendable {
         self.outputDirectory = outputDirectory
     }
 
-    /// The recipes as trained: steps scaled, seeds replaced.
-    public var trainedRecipes: [Recipe] { recipes.map(adjusted) }
+    /// The seeds the study trains with: `seeds`, or one nil (each recipe's own).
+    public var runSeeds: [UInt64?] { seeds.isEmpty ? [nil] : seeds.map { $0 } }
 
-    /// `recipe` with `stepScale` and `seed` applied.
-    public func adjusted(_ recipe: Recipe) -> Recipe {
+    /// The recipes as trained with `seed` (nil: their own): steps scaled, seed set.
+    public func trainedRecipes(seed: UInt64? = nil) -> [Recipe] { recipes.map { adjusted($0, seed: seed) } }
+
+    /// `recipe` with `stepScale` and `seed` (nil: its own) applied.
+    public func adjusted(_ recipe: Recipe, seed: UInt64? = nil) -> Recipe {
         var r = recipe
         if let seed { r.seed = seed }
         for i in r.phases.indices where stepScale != 1 {
@@ -52,9 +57,10 @@ public struct StudyPlan: Sendable {
         return r
     }
 
-    /// The VL-only recipe of the shared base: the recipes' model, one phase of VL data.
-    public var baseRecipe: Recipe? {
-        guard baseSteps > 0, let first = trainedRecipes.first, let phase = first.phases.first else { return nil }
+    /// The VL-only recipe of the shared base (for the runs of `seed`): the recipes'
+    /// model, one phase of VL data.
+    public func baseRecipe(seed: UInt64? = nil) -> Recipe? {
+        guard baseSteps > 0, let first = trainedRecipes(seed: seed).first, let phase = first.phases.first else { return nil }
         var r = first
         r.name = "vl-base"
         r.description = "Vision-language pretraining of the base every recipe of the study starts from."
@@ -71,6 +77,7 @@ public struct StudyPlan: Sendable {
         guard !recipes.isEmpty else { throw .policy("a study needs at least one recipe (--recipes A,B,…)") }
         let names = recipes.map(\.name)
         guard Set(names).count == names.count else { throw .policy("two recipes of the study are named alike: \(names.joined(separator: ", "))") }
+        guard Set(seeds).count == seeds.count, seeds.count <= 32 else { throw .policy("the study's seeds must be distinct and at most 32") }
         if baseSteps > 0, let other = recipes.first(where: { $0.model != recipes[0].model }) {
             throw .policy("recipe \(other.name) has other model sizes than \(recipes[0].name); a shared base needs one model (or pass --base-steps 0)")
         }

@@ -33,7 +33,13 @@ extension StudyReport {
         md += stepScale == 1 ? "" : " (steps × \(ProgressMeter.decimal(stepScale, digits: 2)))"
         md += baseProbe == nil ? ", from scratch," : ", starting from the same vision-language-pretrained base (\(baseSteps) steps),"
         md += " and evaluated on the same episodes (same seeds). Success is over all tasks of a condition, with 95 % Wilson"
-        md += " intervals. Differences are against the baseline **\(baseline.recipe.name)**, in percentage points with 95 % Newcombe"
+        md += " intervals."
+        if seeds.count > 1 {
+            md += " Every recipe trained once per seed (\(seeds.map(String.init).joined(separator: ", "))) and a condition's success pools"
+            md += " the episodes of all its policies; the intervals count episodes, not training runs, so read them beside the"
+            md += " per-seed table below: a difference that is not there for most seeds is not a difference between recipes."
+        }
+        md += " Differences are against the baseline **\(baseline.recipe.name)**, in percentage points with 95 % Newcombe"
         md += " intervals: *better* or *worse* when the whole interval is on one side of zero, otherwise *no clear difference*"
         md += " — these episodes cannot tell the two apart, which is not the same as equal.\n\n"
 
@@ -43,7 +49,16 @@ extension StudyReport {
             md += "| \(c) | \(success(baseline, condition: c).trials) | "
             md += entries.map { Self.rate(success($0, condition: c)) }.joined(separator: " | ") + " |\n"
         }
-        md += "| **all** | \(baseline.evaluation.overall.trials) | " + entries.map { Self.rate($0.evaluation.overall) }.joined(separator: " | ") + " |\n\n"
+        md += "| **all** | \(baseline.overall.trials) | " + entries.map { Self.rate($0.overall) }.joined(separator: " | ") + " |\n\n"
+        if seeds.count > 1 {
+            md += "## Success per training seed (all conditions)\n\n| seed | n | " + names.joined(separator: " | ") + " |\n"
+            md += "|---:|---:|" + String(repeating: "---:|", count: names.count) + "\n"
+            for (r, seed) in seeds.enumerated() {
+                md += "| \(seed) | \(baseline.runs[r].evaluation.overall.trials) | "
+                md += entries.map { r < $0.runs.count ? Self.rate($0.runs[r].evaluation.overall) : "—" }.joined(separator: " | ") + " |\n"
+            }
+            md += "\n"
+        }
 
         if !others.isEmpty {
             md += "## Differences against \(baseline.recipe.name)\n\n| condition | " + others.map(\.recipe.name).joined(separator: " | ") + " |\n"
@@ -65,14 +80,16 @@ extension StudyReport {
             md += "| \(e.recipe.name) | \(Self.pct(e.probe.accuracy)) (\(e.probe.correct)/\(e.probe.total)) | \(vs) |\n"
         }
 
-        md += "\n## Training\n\n| recipe | steps | wall | CPU | action loss (first → last 20 steps) | text loss |\n|---|---:|---:|---:|---|---|\n"
+        md += "\n## Training\n\n| recipe | seed | steps | wall | CPU | action loss (first → last 20 steps) | text loss |\n|---|---:|---:|---:|---:|---|---|\n"
         for e in entries {
-            let t = e.training
-            func loss(_ a: Double, _ b: Double) -> String {
-                a == 0 && b == 0 ? "—" : "\(ProgressMeter.decimal(a, digits: 3)) → \(ProgressMeter.decimal(b, digits: 3))"
+            for run in e.runs {
+                let t = run.training
+                func loss(_ a: Double, _ b: Double) -> String {
+                    a == 0 && b == 0 ? "—" : "\(ProgressMeter.decimal(a, digits: 3)) → \(ProgressMeter.decimal(b, digits: 3))"
+                }
+                md += "| \(e.recipe.name) | \(run.seed) | \(t.step) | \(ProgressMeter.duration(t.wallSeconds)) | \(ProgressMeter.duration(t.cpuSeconds)) | "
+                md += "\(loss(t.first.action, t.last.action)) | \(loss(t.first.text, t.last.text)) |\n"
             }
-            md += "| \(e.recipe.name) | \(t.step) | \(ProgressMeter.duration(t.wallSeconds)) | \(ProgressMeter.duration(t.cpuSeconds)) | "
-            md += "\(loss(t.first.action, t.last.action)) | \(loss(t.first.text, t.last.text)) |\n"
         }
         md += "\nThe whole study took \(ProgressMeter.duration(wallSeconds)) (CPU \(ProgressMeter.duration(cpuSeconds))).\n"
 

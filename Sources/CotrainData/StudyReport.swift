@@ -1,7 +1,7 @@
-// A study's results: success per condition (pooled over the suite's tasks) with
-// Wilson intervals, differences against the baseline (the first recipe) with the
-// runtime's Newcombe intervals and verdicts (paired by task and seed), and the VL
-// probe scores. Rendered as JSON (study.json) and Markdown (study.md); the CLI
+// A study's results: success per condition (pooled over the suite's tasks and the
+// training seeds) with Wilson intervals, differences against the baseline (the first
+// recipe) with the runtime's Newcombe intervals and verdicts (paired by training seed,
+// task and episode seed), and the VL probe scores. Rendered as JSON (study.json) and Markdown (study.md); the CLI
 // prints the same numbers as terminal tables.
 import CotrainCore
 import CotrainRuntime
@@ -12,7 +12,7 @@ public struct StudyReport: Sendable {
     public var suite: String
     /// One entry per recipe; the first is the baseline.
     public var entries: [StudyEntry]
-    /// The shared VL base's probe score (nil without a base) and its steps.
+    /// The shared VL base's probe score over its runs (nil without a base) and its steps.
     public var baseProbe: ProbeResult?
     public var baseSteps: Int
     /// The factor applied to every recipe's steps.
@@ -27,14 +27,20 @@ public struct StudyReport: Sendable {
     /// Condition names in suite order ("unseen_task" pools the unseen families).
     public var conditions: [String] {
         var seen: [String] = []
-        for cell in entries.first?.evaluation.cells ?? [] where !seen.contains(cell.condition) { seen.append(cell.condition) }
+        for cell in entries.first?.runs.first?.evaluation.cells ?? [] where !seen.contains(cell.condition) { seen.append(cell.condition) }
         return seen
     }
 
-    /// The counted episodes of `entry` under `condition`, keyed by "task/seed".
+    /// The training seeds of the study (the baseline's runs, in order).
+    public var seeds: [UInt64] { baseline?.runs.map(\.seed) ?? [] }
+
+    /// The counted episodes of `entry` under `condition` over all its runs, keyed by
+    /// "run/task/seed" (the run's index: every recipe trains with the same seeds).
     func outcomes(_ entry: StudyEntry, _ condition: String) -> [(key: String, success: Bool)] {
-        entry.evaluation.cells.filter { $0.condition == condition }.flatMap { cell in
-            cell.counted.map { ("\(cell.task)/\($0.seed)", $0.success) }
+        entry.runs.enumerated().flatMap { r, run in
+            run.evaluation.cells.filter { $0.condition == condition }.flatMap { cell in
+                cell.counted.map { ("\(r)/\(cell.task)/\($0.seed)", $0.success) }
+            }
         }
     }
 
@@ -62,7 +68,8 @@ public struct StudyReport: Sendable {
             a: Proportion(successes: a.correct, trials: a.total), b: Proportion(successes: b.correct, trials: b.total), pairs: pairs)
     }
 
-    /// study.json (`cotrain.study.v1`).
+    /// study.json (`cotrain.study.v2`: v1 plus the seeds, and per recipe its `runs`;
+    /// the recipe's `overall`, `conditions` and `vl_probe` pool the runs).
     public var json: JSONValue {
         func number(_ x: Double) -> JSONValue { .double((x * 1e6).rounded() / 1e6) }
         func rate(_ p: Proportion) -> [(String, JSONValue)] {
@@ -85,29 +92,40 @@ public struct StudyReport: Sendable {
                 ("examples", .array(p.examples.map { .object([("question", .string($0.question)), ("expected", .string($0.expected)), ("answer", .string($0.answer))]) })),
             ])
         }
-        let recipes: [JSONValue] = entries.enumerated().map { i, e in
-            let t = e.training
+        func run(_ run: StudyRun, _ recipe: Recipe) -> JSONValue {
+            let t = run.training
+            var trained = recipe
+            trained.seed = run.seed
             return .object([
-                ("name", .string(e.recipe.name)), ("recipe_sha256", .string(e.recipe.hash)), ("question", .string(e.recipe.question)),
+                ("seed", .int(Int64(bitPattern: run.seed))), ("recipe_sha256", .string(trained.hash)),
                 ("training", .object([
                     ("steps", .int(Int64(t.step))), ("wall_seconds", number(t.wallSeconds)), ("cpu_seconds", number(t.cpuSeconds)),
                     ("action_loss_first_last", .array([number(t.first.action), number(t.last.action)])),
                     ("text_loss_first_last", .array([number(t.first.text), number(t.last.text)])),
                     ("checkpoint", .string(t.checkpointPath)),
                 ])),
-                ("overall", .object(rate(e.evaluation.overall))),
-                ("conditions", .array(conditions.map { c in
-                    .object([("condition", .string(c))] + rate(success(e, condition: c)) + [("vs_baseline", i == 0 ? .null : compared(comparison(e, condition: c)))])
-                })),
-                ("cells", .array(e.evaluation.cells.map { cell in
+                ("overall", .object(rate(run.evaluation.overall))),
+                ("cells", .array(run.evaluation.cells.map { cell in
                     .object([("task", .string(cell.task)), ("condition", .string(cell.condition))] + rate(cell.success)
                         + [("mean_completion", number(cell.meanCompletion))])
                 })),
+                ("vl_probe", probe(run.probe)),
+            ])
+        }
+        let recipes: [JSONValue] = entries.enumerated().map { i, e in
+            .object([
+                ("name", .string(e.recipe.name)), ("question", .string(e.recipe.question)),
+                ("overall", .object(rate(e.overall))),
+                ("conditions", .array(conditions.map { c in
+                    .object([("condition", .string(c))] + rate(success(e, condition: c)) + [("vs_baseline", i == 0 ? .null : compared(comparison(e, condition: c)))])
+                })),
                 ("vl_probe", probe(e.probe)), ("vl_probe_vs_baseline", i == 0 ? .null : compared(probeComparison(e))),
+                ("runs", .array(e.runs.map { run($0, e.recipe) })),
             ])
         }
         return .object([
-            ("format", .string("cotrain.study.v1")), ("suite", .string(suite)), ("baseline", .string(baseline?.recipe.name ?? "")),
+            ("format", .string("cotrain.study.v2")), ("suite", .string(suite)), ("baseline", .string(baseline?.recipe.name ?? "")),
+            ("seeds", .array(seeds.map { .int(Int64(bitPattern: $0)) })),
             ("step_scale", number(stepScale)), ("base", baseProbe.map { .object([("steps", .int(Int64(baseSteps))), ("vl_probe", probe($0))]) } ?? .null),
             ("wall_seconds", number(wallSeconds)), ("cpu_seconds", number(cpuSeconds)), ("recipes", .array(recipes)),
         ])
