@@ -140,7 +140,7 @@ import Testing
                 try a.logged { $0["message"]?.string == "connection closed" && ($0["fields"]?["reason"]?.string ?? "").contains(reason) }
             }
             var seen = try closeLogged()
-            for _ in 0..<100 where !seen {
+            for _ in 0..<300 where !seen {  // up to 15 s on a loaded machine
                 usleep(50_000)
                 seen = try closeLogged()
             }
