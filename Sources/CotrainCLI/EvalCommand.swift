@@ -38,8 +38,9 @@ enum EvalCommand {
               --rate HZ           policy steps per second (default: the robot's, 10)
               --execute K         actions executed per chunk before re-planning (default all)
               --noise S           scale of the flow-matching start noise of each chunk: 1
-                                  (default) samples the learned distribution, 0 takes
-                                  the one deterministic chunk from the noise's mean
+                                  samples the learned distribution, 0 takes the one
+                                  deterministic chunk from the noise's mean (default: the
+                                  recipe's model.sampling_noise, else 1)
               --paced             hold the rate in the simulator too (bridges always do)
               --yes               do not ask before each real episode
               --json              print the results JSON instead of tables
@@ -81,7 +82,7 @@ enum EvalCommand {
             let noise = try args.option("--noise").map { text -> Float in
                 guard let s = Float(text), s >= 0, s <= 2 else { throw UsageError(message: "--noise must be a number within 0...2", command: "eval") }
                 return s
-            } ?? 1
+            }
             let paced = args.flag("--paced"), yes = args.flag("--yes")
             guard robotKind == "sim" || robotKind == "bridge" else { throw UsageError(message: "--robot must be sim or bridge", command: "eval") }
             guard robotKind == "sim" || bridge != nil else { throw UsageError(message: "--robot bridge needs --bridge HOST:PORT", command: "eval") }
@@ -140,7 +141,7 @@ enum EvalCommand {
         })
 
     /// Calls `body` with the provider named `name`: `expert`, `hold`, or a checkpoint file.
-    static func withProvider<T>(_ name: String, noiseScale: Float = 1, _ body: (any PolicyProvider) throws -> T) throws -> T {
+    static func withProvider<T>(_ name: String, noiseScale: Float? = nil, _ body: (any PolicyProvider) throws -> T) throws -> T {
         switch name {
         case "expert": return try body(ExpertPolicyProvider())
         case "hold": return try body(HoldPolicyProvider())
@@ -149,7 +150,7 @@ enum EvalCommand {
                 throw UsageError(message: "unknown policy '\(name)': use expert, hold, or a checkpoint file (e.g. runs/vl/checkpoint.safetensors)", command: "eval")
             }
             let provider = try CheckpointPolicyProvider(path: name)
-            provider.noiseScale = noiseScale
+            if let noiseScale { provider.noiseScale = noiseScale }
             return try body(provider)
         }
     }

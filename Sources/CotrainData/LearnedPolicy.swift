@@ -19,9 +19,10 @@ public final class CheckpointPolicyProvider: PolicyProvider {
     /// The checkpoint's training step and recipe hash.
     public let step: Int
     public let recipeHash: String?
-    /// Scale of the flow-matching start noise of every chunk (`cotrain eval --noise`;
-    /// 1: sample the learned distribution, 0: deterministic).
-    public var noiseScale: Float = 1
+    /// Scale of the flow-matching start noise of every chunk: the checkpoint's
+    /// `samplingNoise` (recipe `model.sampling_noise`) unless `cotrain eval --noise`
+    /// sets it; 1: sample the learned distribution, 0: deterministic.
+    public var noiseScale: Float
 
     /// Loads the checkpoint at `path`; `threads` sets the inference threads (1 is
     /// fastest for one observation at a time on small models).
@@ -40,6 +41,7 @@ public final class CheckpointPolicyProvider: PolicyProvider {
         self.name = name
         self.step = step
         self.recipeHash = recipeHash
+        noiseScale = model.config.samplingNoise ?? 1
     }
 
     /// `runs/vl/checkpoint.safetensors` → `vl`; `policy.safetensors` → `policy`.

@@ -65,6 +65,7 @@ public struct PolicyAdapter: Sendable {
         c.proprioDropout = m.proprioDropout > 0 ? Float(m.proprioDropout) : nil
         c.pointers = m.pointers > 0 ? m.pointers : nil
         c.orientation = recipe.lossWeights.orientation > 0 ? true : nil
+        c.samplingNoise = m.samplingNoise != 1 ? Float(m.samplingNoise) : nil
         c.width = m.width; c.layers = m.layers; c.heads = m.heads
         c.expertLayers = m.expertLayers; c.expertWidth = m.expertWidth
         c.chunkLength = m.chunk; c.executeSteps = max(1, m.chunk / 2)

@@ -58,6 +58,7 @@ extension Recipe {
         m.wristCamera = try f.optionalBool("wrist_camera") ?? m.wristCamera
         m.patchDropout = try f.optionalDouble("patch_dropout") ?? m.patchDropout
         m.proprioDropout = try f.optionalDouble("proprio_dropout") ?? m.proprioDropout
+        m.samplingNoise = try f.optionalDouble("sampling_noise") ?? m.samplingNoise
         m.pointers = try f.optionalInt("pointers") ?? m.pointers
         if let frame = try f.optionalString("action_frame") {
             guard let parsed = ActionFrame(rawValue: frame) else {
@@ -144,14 +145,15 @@ extension Recipe {
     /// The recipe as JSON with every default spelled out (what ``hash`` covers).
     public var json: JSONValue {
         let m = model, w = lossWeights
-        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `pointers`, a tool
+        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `sampling_noise`, `pointers`, a tool
         // `action_frame` and the `pointing` and `orientation` weights are written only
         // when on, so recipes without them keep their hashes.
-        let wrist: [(String, JSONValue)] = (m.wristCamera ? [("wrist_camera", .bool(true))] : [])
-            + (m.patchDropout > 0 ? [("patch_dropout", .double(m.patchDropout))] : [])
-            + (m.proprioDropout > 0 ? [("proprio_dropout", .double(m.proprioDropout))] : [])
-            + (m.pointers > 0 ? [("pointers", .int(Int64(m.pointers)))] : [])
-            + (m.actionFrame != .joint ? [("action_frame", .string(m.actionFrame.rawValue))] : [])
+        var wrist: [(String, JSONValue)] = (m.wristCamera ? [("wrist_camera", .bool(true))] : [])
+        if m.patchDropout > 0 { wrist.append(("patch_dropout", .double(m.patchDropout))) }
+        if m.proprioDropout > 0 { wrist.append(("proprio_dropout", .double(m.proprioDropout))) }
+        if m.samplingNoise != 1 { wrist.append(("sampling_noise", .double(m.samplingNoise))) }
+        if m.pointers > 0 { wrist.append(("pointers", .int(Int64(m.pointers)))) }
+        if m.actionFrame != .joint { wrist.append(("action_frame", .string(m.actionFrame.rawValue))) }
         let pointing: [(String, JSONValue)] = (w.pointing > 0 ? [("pointing", .double(w.pointing))] : [])
             + (w.orientation > 0 ? [("orientation", .double(w.orientation))] : [])
         return .object([

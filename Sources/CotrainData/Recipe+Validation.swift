@@ -44,6 +44,9 @@ extension Recipe {
         guard m.patchDropout.isFinite, (0...0.95).contains(m.patchDropout) else {
             throw .invalidValue(path: "model.patch_dropout", reason: "must be within 0...0.95, got \(m.patchDropout)")
         }
+        guard m.samplingNoise.isFinite, (0...2).contains(m.samplingNoise) else {
+            throw .invalidValue(path: "model.sampling_noise", reason: "must be within 0...2, got \(m.samplingNoise)")
+        }
         guard m.proprioDropout.isFinite, (0...0.9).contains(m.proprioDropout) else {
             throw .invalidValue(path: "model.proprio_dropout", reason: "must be within 0...0.9, got \(m.proprioDropout)")
         }

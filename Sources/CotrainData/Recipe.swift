@@ -29,6 +29,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var patchDropout = 0.0
     /// Chance a robot sample's proprioception is hidden in training (`PolicyConfig.proprioDropout`).
     public var proprioDropout = 0.0
+    /// Scale of the start noise when the policy samples a chunk (`PolicyConfig.samplingNoise`;
+    /// 1: sample the learned distribution, 0: deterministic).
+    public var samplingNoise = 1.0
     /// Language-conditioned pointers per camera (0: off; needs a stem); see
     /// `PolicyConfig.pointers`.
     public var pointers = 0

@@ -86,6 +86,10 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// only: it makes the trunk carry what the wrist camera shows of a cube's yaw into
     /// the state token that every action token reads. nil/false: off.
     public var orientation: Bool?
+    /// Scale of the flow-matching start noise when the runtime samples a chunk (the
+    /// default of `cotrain eval --noise`): nil or 1 samples the learned distribution, 0
+    /// integrates from the noise's mean, one deterministic chunk per observation.
+    public var samplingNoise: Float?
     /// Model width of the trunk and the action expert.
     public var width = 128
     /// Attention heads (width must divide evenly).

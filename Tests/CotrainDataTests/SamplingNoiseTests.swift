@@ -1,0 +1,36 @@
+// The recipe's `model.sampling_noise`: how a trained policy samples its chunks by
+// default (`cotrain eval --noise` overrides), carried in the checkpoint's config.
+import Foundation
+import Testing
+@testable import CotrainCore
+@testable import CotrainData
+import CotrainPolicy
+import CotrainRuntime
+
+@Suite struct SamplingNoiseTests {
+    @Test("model.sampling_noise: written only when not 1, within 0...2, carried by the checkpoint into the policy provider")
+    func recipeToProvider() throws {
+        var recipe = try tinyRecipe("[" + trainPhase("a", steps: 2, batch: 4, #"{"robot":1}"#) + "]")
+        let plain = recipe
+        #expect(plain.json["model"]?["sampling_noise"] == nil)
+        recipe.model.samplingNoise = 0
+        try recipe.validate()
+        #expect(recipe.json["model"]?["sampling_noise"]?.double == 0 && recipe.hash != plain.hash)
+        #expect(try Recipe(bytes: recipe.json.prettyBytes) == recipe)
+        for bad in [-0.5, 2.5, Double.infinity] {
+            var r = plain
+            r.model.samplingNoise = bad
+            #expect { try r.validate() } throws: { "\($0)".contains("model.sampling_noise") }
+        }
+        let scratch = Scratch("cotrain-sampling-noise")
+        var options = TrainerOptions(outputDirectory: scratch.file("zero"))
+        options.threads = 1
+        _ = try Trainer(recipe: recipe, data: SamplerFixture.shared.data, options: options).run()
+        let zero = try CheckpointPolicyProvider(path: scratch.file("zero/checkpoint.safetensors"))
+        #expect(zero.model.config.samplingNoise == 0 && zero.noiseScale == 0)
+        options.outputDirectory = scratch.file("plain")
+        _ = try Trainer(recipe: plain, data: SamplerFixture.shared.data, options: options).run()
+        let one = try CheckpointPolicyProvider(path: scratch.file("plain/checkpoint.safetensors"))
+        #expect(one.model.config.samplingNoise == nil && one.noiseScale == 1)
+    }
+}
