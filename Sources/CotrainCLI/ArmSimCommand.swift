@@ -24,6 +24,8 @@ enum ArmSimCommand {
               --seed N             first seed with --task (default 0, +1 per episode)
               --image WxH          camera size (default 64x64)
               --wrist              also send a wrist camera
+              --wrist-fov DEG      its vertical field of view, 20…120 (default 70): the one
+                                   the evaluated policy's episodes were recorded with
               --watchdog-ms N      hold position after N ms without a command (default 500)
               --no-success-signal  do not report success (rehearses operator scoring)
               --fault KIND:N       misbehave after N commands: garbage, disconnect,
@@ -45,6 +47,7 @@ enum ArmSimCommand {
             let seed = try args.int("--seed", default: 0, range: 0...Int(Int32.max))
             let (width, height) = try parseImageSize(try args.option("--image"), command: "arm-sim")
             let wrist = args.flag("--wrist"), noSuccess = args.flag("--no-success-signal")
+            let fov = Float(try args.double("--wrist-fov", default: Double(Camera.defaultWristFieldOfView), range: 20...120))
             let watchdog = try args.int("--watchdog-ms", default: 500, range: 10...10_000)
             let fault = try args.option("--fault").map { text -> ArmSimFault in
                 guard let f = ArmSimFault(text) else { throw UsageError(message: "--fault must be KIND:N with KIND garbage, disconnect, stall, out-of-range or nan", command: "arm-sim") }
@@ -52,7 +55,7 @@ enum ArmSimCommand {
             }
             try args.finish()
             var settings = ArmSimOptions(
-                embodiment: kind, config: SimConfig(imageWidth: width, imageHeight: height, wristCamera: wrist),
+                embodiment: kind, config: SimConfig(imageWidth: width, imageHeight: height, wristCamera: wrist, wristFieldOfView: fov),
                 watchdog: Double(watchdog) / 1000)
             settings.successSignal = !noSuccess
             settings.fault = fault

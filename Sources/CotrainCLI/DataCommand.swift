@@ -46,6 +46,9 @@ enum DataCommand {
               --source NAME          data source name; statistics are per source (default sim)
               --image-size N         square image side, the policy's input size (default 64)
               --wrist                also record the wrist camera (for recipes with wrist_camera)
+              --wrist-fov DEG        its vertical field of view, 20…120 (default 70); recorded
+                                     in every episode, trained policies keep it, and
+                                     cotrain eval renders the one the policy was trained with
               --perturbation F       DART: noise on the executed joint commands (σ = F × the
                                      per-step bound, 0…1; default 0); the expert corrects it
                                      and its clean actions are recorded
@@ -69,6 +72,7 @@ enum DataCommand {
             plan.source = try args.option("--source") ?? plan.source
             plan.imageSize = try args.int("--image-size", default: 64, range: 8...512)
             plan.wristCamera = args.flag("--wrist")
+            plan.wristFieldOfView = Float(try args.double("--wrist-fov", default: Double(Camera.defaultWristFieldOfView), range: 20...120))
             plan.perturbation = Float(try args.double("--perturbation", default: 0, range: 0...1))
             plan.misses = Float(try args.double("--misses", default: 0, range: 0...1))
             guard plan.count >= 0 else { throw UsageError(message: "--count N is required", command: "data collect") }

@@ -110,9 +110,9 @@ enum EvalCommand {
                 if robotKind == "sim" {
                     var person = UnattendedOperator()
                     return try withProvider(name, noiseScale: noise) { provider in
-                        // The simulator renders the wrist camera only for policies that read it.
-                        let wrist = (provider as? CheckpointPolicyProvider)?.needsWristCamera ?? false
-                        var robot = SimRobot(embodiment ?? .ur5e, config: SimConfig(wristCamera: wrist))
+                        // The simulator renders the wrist camera only for policies that read it,
+                        // as they were trained (its field of view).
+                        var robot = SimRobot(embodiment ?? .ur5e, config: (provider as? CheckpointPolicyProvider)?.simConfig ?? SimConfig())
                         return try EvaluationHarness.run(suite: suite, robot: &robot, robotName: "sim", provider: provider, operator: &person, options: settings, stop: stop)
                     }
                 }

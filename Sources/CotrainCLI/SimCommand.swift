@@ -24,7 +24,7 @@ enum SimCommand {
         summary: "render the first frame of an episode to a PPM or GIF",
         help: """
             Usage: cotrain sim render --out FILE.ppm|FILE.gif [--embodiment E] [--task T] [--seed N]
-                                      [--shift S] [--image WxH] [--wrist]
+                                      [--shift S] [--image WxH] [--wrist] [--wrist-fov DEG]
 
             Options:
               --embodiment E  ur5e (default), panda, scara, gantry, hand
@@ -33,6 +33,7 @@ enum SimCommand {
               --shift S       none (default), lighting, camera, appearance, distractors
               --image WxH     image size (default 256x256)
               --wrist         render the wrist camera instead
+              --wrist-fov DEG its vertical field of view, 20…120 (default 70)
 
             Example:
               cotrain sim render --embodiment panda --task sort_by_colour --seed 3 --out scene.ppm
@@ -41,10 +42,11 @@ enum SimCommand {
             var env = try makeEnvironment(&args, defaultSize: "256x256")
             let out = try args.option("--out") ?? { throw UsageError(message: "--out FILE.ppm|FILE.gif is required", command: "sim render") }()
             let wrist = args.flag("--wrist")
+            let fov = Float(try args.double("--wrist-fov", default: Double(Camera.defaultWristFieldOfView), range: 20...120))
             let (task, seed, shift) = try episodeArguments(&args)
             guard out.hasSuffix(".ppm") || out.hasSuffix(".gif") else { throw UsageError(message: "--out must end in .ppm or .gif", command: "sim render") }
             try args.finish()
-            env = SimEnvironment(embodiment: env.embodiment, config: SimConfig(imageWidth: env.config.imageWidth, imageHeight: env.config.imageHeight, wristCamera: wrist))
+            env = SimEnvironment(embodiment: env.embodiment, config: SimConfig(imageWidth: env.config.imageWidth, imageHeight: env.config.imageHeight, wristCamera: wrist, wristFieldOfView: fov))
             let observation = env.reset(task: task, seed: seed, shifts: shift)
             let image = wrist ? observation.wristImage ?? [] : observation.image
             try write(frames: [image], width: observation.imageWidth, height: observation.imageHeight, to: out, scale: 1)

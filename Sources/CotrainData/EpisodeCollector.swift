@@ -28,6 +28,8 @@ public struct CollectPlan: Sendable, Equatable {
     public var imageSize = 64
     /// Also record the wrist camera (same size), for policies with `wrist_camera`.
     public var wristCamera = false
+    /// Its vertical field of view in degrees (recorded in every episode).
+    public var wristFieldOfView = Camera.defaultWristFieldOfView
     /// DART noise on executed joint commands, as a fraction of each joint's per-step
     /// bound (0: clean demonstrations); see `ScriptedExpert.record`.
     public var perturbation: Float = 0
@@ -52,6 +54,9 @@ public struct CollectPlan: Sendable, Equatable {
         guard !tasks.isEmpty else { throw .invalidArgument("--tasks lists no task family; use e.g. pick,place") }
         guard count >= 0 else { throw .invalidArgument("--count must be ≥ 0") }
         guard (8...512).contains(imageSize) else { throw .invalidArgument("--image-size must be within 8...512") }
+        guard wristFieldOfView.isFinite, Camera.wristFieldOfViewRange.contains(wristFieldOfView) else {
+            throw .invalidArgument("--wrist-fov must be within \(Camera.wristFieldOfViewRange) degrees, got \(wristFieldOfView)")
+        }
         guard perturbation.isFinite, (0...1).contains(perturbation) else {
             throw .invalidArgument("--perturbation must be within 0...1 (a fraction of each joint's per-step bound), got \(perturbation)")
         }
@@ -92,7 +97,8 @@ public enum EpisodeCollector {
         _ plan: CollectPlan, into store: inout EpisodeStore, progress: (Int) -> Void = { _ in }
     ) throws -> [EpisodeEntry] {
         try plan.validate()
-        let config = SimConfig(imageWidth: plan.imageSize, imageHeight: plan.imageSize, wristCamera: plan.wristCamera)
+        let config = SimConfig(
+            imageWidth: plan.imageSize, imageHeight: plan.imageSize, wristCamera: plan.wristCamera, wristFieldOfView: plan.wristFieldOfView)
         var env = SimEnvironment(embodiment: .make(plan.embodiment), config: config)
         let scene = plan.scene
         var added: [EpisodeEntry] = []
@@ -102,7 +108,8 @@ public enum EpisodeCollector {
             let shift = shiftName.flatMap { DistributionShift.presets[$0] } ?? .none
             let episode = ScriptedExpert.record(
                 env: &env, task: TaskSpec(family, scene: scene), seed: seed, shifts: shift, perturbation: plan.perturbation, misses: plan.misses)
-            let record = EpisodeRecord(episode: episode, source: plan.source, shifts: shiftName.map { [$0] } ?? [], scene: scene)
+            var record = EpisodeRecord(episode: episode, source: plan.source, shifts: shiftName.map { [$0] } ?? [], scene: scene)
+            if plan.wristCamera { record.metadata.wristFieldOfView = plan.wristFieldOfView }
             added.append(try store.add(record))
             if (i + 1) % indexInterval == 0 { try store.saveIndex() }
             progress(i + 1)

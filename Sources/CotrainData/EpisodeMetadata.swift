@@ -36,6 +36,12 @@ public struct EpisodeMetadata: Sendable, Equatable {
     /// Colours and shapes the scene could contain (the robot data's concepts).
     public var colours: [String]
     public var shapes: [String]
+    /// The wrist camera's vertical field of view in degrees, for episodes with wrist
+    /// images (nil: none, or recorded before the field existed, which used 70°).
+    public var wristFieldOfView: Float?
+
+    /// The wrist camera the episode's images came from (70° for older recordings).
+    public var effectiveWristFieldOfView: Float { wristFieldOfView ?? Camera.defaultWristFieldOfView }
 
     /// Metadata for a recorded simulator episode.
     public init(episode: Episode, source: String, shifts: [String], scene: SceneConfig) {
@@ -61,7 +67,7 @@ public struct EpisodeMetadata: Sendable, Equatable {
             ("success", .bool(success)), ("milestones_reached", .int(Int64(milestonesReached))),
             ("milestone_count", .int(Int64(milestoneCount))), ("source", .string(source)),
             ("shifts", .strings(shifts)), ("colours", .strings(colours)), ("shapes", .strings(shapes)),
-        ])
+        ] + (wristFieldOfView.map { [("wrist_fov_deg", JSONValue.double(Double($0)))] } ?? []))
     }
 
     /// Parses and checks the JSON of an episode file.
@@ -84,6 +90,12 @@ public struct EpisodeMetadata: Sendable, Equatable {
         milestonesReached = try f.int("milestones_reached"); milestoneCount = try f.int("milestone_count")
         source = try f.string("source"); shifts = try f.strings("shifts")
         colours = try f.strings("colours"); shapes = try f.strings("shapes")
+        if let fov = try f.optionalDouble("wrist_fov_deg") {
+            guard Camera.wristFieldOfViewRange.contains(Float(fov)) else {
+                throw .invalid(path: "wrist_fov_deg", reason: "\(fov) is outside \(Camera.wristFieldOfViewRange) degrees")
+            }
+            wristFieldOfView = Float(fov)
+        }
         try f.finish()
         guard steps > 0 else { throw .invalid(path: "steps", reason: "an episode needs at least one step") }
         guard annotations.count == steps else {

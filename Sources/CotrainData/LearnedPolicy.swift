@@ -78,6 +78,12 @@ public final class CheckpointPolicyProvider: PolicyProvider {
 
     /// Whether the checkpoint's model reads a wrist camera (the robot must provide one).
     public var needsWristCamera: Bool { model.config.wristCamera == true }
+
+    /// The simulator settings that render what the policy was trained on: its wrist
+    /// camera, when it reads one, with the field of view of its training episodes.
+    public var simConfig: SimConfig {
+        SimConfig(wristCamera: needsWristCamera, wristFieldOfView: model.config.wristFieldOfView ?? Camera.defaultWristFieldOfView)
+    }
 }
 
 /// One episode's learned policy: observation → action chunk.

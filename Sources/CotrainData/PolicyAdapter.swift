@@ -61,6 +61,9 @@ public struct PolicyAdapter: Sendable {
         c.imageSize = m.imageSize; c.patchSize = m.patchSize
         c.stemChannels = m.stemChannels > 0 ? m.stemChannels : nil
         c.wristCamera = m.wristCamera ? true : nil
+        // Recorded with the data (validated to be one); the default stays implicit so
+        // the configs of policies trained before the field existed do not change.
+        if m.wristCamera, let fov = data.available.ownWristFieldsOfView.first, fov != Camera.defaultWristFieldOfView { c.wristFieldOfView = fov }
         c.patchDropout = m.patchDropout > 0 ? Float(m.patchDropout) : nil
         c.proprioDropout = m.proprioDropout > 0 ? Float(m.proprioDropout) : nil
         c.pointers = m.pointers > 0 ? m.pointers : nil

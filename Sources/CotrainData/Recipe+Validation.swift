@@ -19,6 +19,8 @@ public struct AvailableData: Sendable, Equatable {
     public var ownEpisodesWithoutPoints = 0
     /// Own-embodiment episodes without orientation labels (collected before them).
     public var ownEpisodesWithoutOrientation = 0
+    /// The wrist cameras' fields of view (degrees) of the own episodes with wrist images.
+    public var ownWristFieldsOfView = Set<Float>()
 
     /// A description of the data at hand.
     public init(ownEmbodiment: EmbodimentKind, episodes: [EmbodimentKind: Int], hasAnnotations: Bool = true, vlSamples: Int, imageSizes: Set<Int>) {
@@ -132,6 +134,12 @@ extension Recipe {
             throw .missingData(
                 phase: phases.first?.name ?? "", modality: "wrist camera",
                 hint: "\(data.ownEpisodesWithoutWrist) \(own) episodes have no wrist images; collect them with `cotrain data collect --wrist` or set model.wrist_camera to false")
+        }
+        if model.wristCamera, data.ownWristFieldsOfView.count > 1 {
+            let views = data.ownWristFieldsOfView.sorted().map { "\(Int($0.rounded()))°" }.joined(separator: ", ")
+            throw .invalidValue(
+                path: "model.wrist_camera",
+                reason: "the \(own) episodes were recorded with wrist cameras of different fields of view (\(views)); a policy reads one camera: train on episodes of one --wrist-fov")
         }
         // The pointing loss needs labels: the own episodes' points, or VL pointing answers.
         let ownEpisodes = data.episodes[data.ownEmbodiment] ?? 0

@@ -123,7 +123,7 @@ public enum Study {
         log("\(label): trained \(result.step) steps in \(ProgressMeter.duration(result.wallSeconds)) "
             + "(CPU \(ProgressMeter.duration(result.cpuSeconds))); evaluating on \(plan.suite.name)")
         let provider = try CheckpointPolicyProvider(path: result.checkpointPath, name: recipe.name)
-        var robot = SimRobot(plan.ownEmbodiment, config: SimConfig(wristCamera: provider.needsWristCamera))
+        var robot = SimRobot(plan.ownEmbodiment, config: provider.simConfig)
         var person = UnattendedOperator()
         let report = try EvaluationHarness.run(
             suite: plan.suite, robot: &robot, robotName: "sim", provider: provider, operator: &person,

@@ -115,9 +115,11 @@ public final class TrainingData: Sendable {
         var counts: [EmbodimentKind: Int] = [:]
         var sizes = Set<Int>()
         var annotated = false, withoutWrist = 0, withoutPoints = 0, withoutOrientation = 0
+        var wristViews = Set<Float>()
         for pool in pools.values {
             for e in pool.episodes {
                 if e.metadata.embodiment == ownEmbodiment, !e.hasWristImages { withoutWrist += 1 }
+                if e.metadata.embodiment == ownEmbodiment, e.hasWristImages { wristViews.insert(e.metadata.effectiveWristFieldOfView) }
                 if e.metadata.embodiment == ownEmbodiment, !e.hasPoints { withoutPoints += 1 }
                 if e.metadata.embodiment == ownEmbodiment, !e.hasOrientation { withoutOrientation += 1 }
                 counts[e.metadata.embodiment, default: 0] += 1
@@ -130,6 +132,7 @@ public final class TrainingData: Sendable {
         available.ownEpisodesWithoutWrist = withoutWrist
         available.ownEpisodesWithoutPoints = withoutPoints
         available.ownEpisodesWithoutOrientation = withoutOrientation
+        available.ownWristFieldsOfView = wristViews
         return available
     }
 

@@ -57,6 +57,9 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// within a centimetre or two; the wrist view, close to the fingers, shows the last
     /// centimetres and the object's yaw that a parallel gripper needs. nil/false: off.
     public var wristCamera: Bool?
+    /// The wrist camera's vertical field of view in degrees that the policy was trained
+    /// on (nil: 70, the simulator's default); `cotrain eval` renders the same.
+    public var wristFieldOfView: Float?
     /// Training only: the fraction of image *patch* tokens hidden from attention in each
     /// training sample (drawn per step; keypoint tokens are never dropped). With a few
     /// hundred demonstrations a model can memorise each scene from its patches instead of

@@ -25,12 +25,19 @@ public struct Camera: Sendable, Equatable {
         Camera(position: Vec3(0.86, 0, 0.68), target: Vec3(0.44, 0, 0.0), fieldOfView: 50 * .pi / 180, width: width, height: height)
     }
 
-    /// A camera on the wrist, above and beside the palm, looking at the fingertips.
-    public static func wrist(tool: Pose, width: Int = 64, height: Int = 64) -> Camera {
+    /// The wrist camera's vertical field of view, in degrees, unless a recording says
+    /// otherwise (episodes and checkpoints carry theirs: `SimConfig.wristFieldOfView`).
+    public static let defaultWristFieldOfView: Float = 70
+    /// The range `data collect --wrist-fov` accepts, in degrees.
+    public static let wristFieldOfViewRange: ClosedRange<Float> = 20...120
+
+    /// A camera on the wrist, above and beside the palm, looking at the fingertips, with
+    /// a vertical field of view of `fieldOfView` degrees.
+    public static func wrist(tool: Pose, width: Int = 64, height: Int = 64, fieldOfView: Float = defaultWristFieldOfView) -> Camera {
         let axis = tool.rotation.c2, side = tool.rotation.c0
         let eye = tool.translation - axis * 0.1 + side * 0.13
         return Camera(
-            position: eye, target: tool.translation + axis * 0.02, up: side, fieldOfView: 70 * .pi / 180, width: width, height: height)
+            position: eye, target: tool.translation + axis * 0.02, up: side, fieldOfView: fieldOfView * .pi / 180, width: width, height: height)
     }
 
     /// Orthonormal view basis: right, image-up, forward (into the scene).

@@ -13,7 +13,7 @@ extension SimEnvironment {
     /// else 0 (and x = y = 0). A slot the task does not use is 0, 0, 0.
     public func namedPoints() -> [Float] {
         var cameras = [renderSettings.camera]
-        if config.wristCamera { cameras.append(Camera.wrist(tool: tool, width: config.imageWidth, height: config.imageHeight)) }
+        if config.wristCamera { cameras.append(config.wristView(tool)) }
         let named = namedObjects()
         var out: [Float] = []
         out.reserveCapacity(cameras.count * Self.pointSlots * 3)
@@ -51,7 +51,7 @@ extension SimEnvironment {
             world.objects.indices.contains(i)
         else { return [0, 0, 0] }
         let o = world.objects[i], period = o.graspSymmetry
-        let camera = Camera.wrist(tool: tool, width: config.imageWidth, height: config.imageHeight)
+        let camera = config.wristView(tool)
         guard period > 0, let p = camera.project(o.position + Vec3(0, 0, o.height / 2)),
             p.x >= 0, p.x < Float(camera.width), p.y >= 0, p.y < Float(camera.height)
         else { return [0, 0, 0] }

@@ -14,10 +14,21 @@ public struct SimConfig: Sendable, Equatable {
     public var renderImages = true
     /// Also render a wrist-camera image.
     public var wristCamera = false
+    /// The wrist camera's vertical field of view, in degrees: narrower shows an object
+    /// below the fingers larger and sees less around it.
+    public var wristFieldOfView = Camera.defaultWristFieldOfView
 
-    public init(imageWidth: Int = 64, imageHeight: Int = 64, renderImages: Bool = true, wristCamera: Bool = false) {
+    public init(
+        imageWidth: Int = 64, imageHeight: Int = 64, renderImages: Bool = true, wristCamera: Bool = false,
+        wristFieldOfView: Float = Camera.defaultWristFieldOfView
+    ) {
         self.imageWidth = imageWidth; self.imageHeight = imageHeight
-        self.renderImages = renderImages; self.wristCamera = wristCamera
+        self.renderImages = renderImages; self.wristCamera = wristCamera; self.wristFieldOfView = wristFieldOfView
+    }
+
+    /// The wrist camera at tool pose `tool`.
+    func wristView(_ tool: Pose) -> Camera {
+        Camera.wrist(tool: tool, width: imageWidth, height: imageHeight, fieldOfView: wristFieldOfView)
     }
 }
 
@@ -174,7 +185,7 @@ public struct SimEnvironment: Sendable {
         }
         if config.wristCamera {
             var w: [UInt8] = []
-            let cam = Camera.wrist(tool: tool, width: config.imageWidth, height: config.imageHeight)
+            let cam = config.wristView(tool)
             renderer.render(world: world, robot: robotPose, embodiment: embodiment, settings: renderSettings, camera: cam, into: &w)
             wrist = w
         }
