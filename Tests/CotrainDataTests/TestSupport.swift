@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import CotrainCore
 @testable import CotrainData
+import CotrainRuntime
 import CotrainSim
 
 /// A fresh directory for one test, removed when the value goes away.
@@ -31,6 +32,15 @@ func smallPlan(_ embodiment: EmbodimentKind, _ tasks: [TaskFamily] = [.pick, .pu
     plan.imageSize = testImageSize
     plan.source = source
     return plan
+}
+
+/// Runs `recipe` into `options.outputDirectory` and stops it after `step` steps, as
+/// Ctrl-C would (a checkpoint is written at the stop).
+func trainInterrupted(_ recipe: Recipe, data: TrainingData, options: TrainerOptions, after step: Int) throws -> TrainingResult {
+    let stop = StopRequest()
+    return try Trainer(recipe: recipe, data: data, options: options).run(stop: stop) { status in
+        if status.step == step { stop.request() }
+    }
 }
 
 /// Collects `plan` into the store at `root` (created if needed).

@@ -57,10 +57,7 @@ import CotrainRuntime
         _ = try Trainer(recipe: recipe, data: data, options: options(whole)).run()
 
         // Stop after step 4 (a checkpoint is written at the stop), as Ctrl-C would.
-        let stop = StopRequest()
-        let first = try Trainer(recipe: recipe, data: data, options: options(split)).run(stop: stop) { status in
-            if status.step == 4 { stop.request() }
-        }
+        let first = try trainInterrupted(recipe, data: data, options: options(split), after: 4)
         #expect(first.interrupted && first.step == 4)
         // A crash after the log was written but before the next checkpoint leaves extra lines.
         let extra = #"{"step":4,"phase":"a","loss":9}"# + "\n"

@@ -69,10 +69,7 @@ import CotrainRuntime
         let r = try recipe(decay: 0.8)
         let whole = scratch.file("whole"), split = scratch.file("split")
         _ = try Trainer(recipe: r, data: data, options: options(whole)).run()
-        let stop = StopRequest()
-        let first = try Trainer(recipe: r, data: data, options: options(split)).run(stop: stop) { status in
-            if status.step == 4 { stop.request() }
-        }
+        let first = try trainInterrupted(r, data: data, options: options(split), after: 4)
         #expect(first.interrupted && first.step == 4)
         _ = try Trainer(recipe: r, data: data, options: options(split, resume: true)).run()
         #expect(try bytes("\(whole)/checkpoint.safetensors") == bytes("\(split)/checkpoint.safetensors"))
