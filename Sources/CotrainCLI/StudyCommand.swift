@@ -145,6 +145,12 @@ enum StudyOutput {
         var probe = ["VL probe", "\(baseline.probe.total)"] + report.entries.map { StudyReport.pct($0.probe.accuracy) }
         if let base = report.baseProbe { probe[0] = "VL probe (base \(StudyReport.pct(base.accuracy)))" }
         success.add(row: probe)
+        if report.seeds.count > 1 {
+            for (r, seed) in report.seeds.enumerated() {
+                success.add(row: ["VL probe, seed \(seed)", "\(baseline.runs[r].probe.total)"]
+                    + report.entries.map { r < $0.runs.count ? StudyReport.pct($0.runs[r].probe.accuracy) : "—" })
+            }
+        }
         let seeds = report.seeds.count > 1 ? ", pooled over training seeds \(report.seeds.map(String.init).joined(separator: ","))" : ""
         Swift.print("success per condition, 95% Wilson intervals (suite \(report.suite)\(seeds)):")
         Swift.print(success.rendered)

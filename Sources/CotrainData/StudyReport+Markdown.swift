@@ -51,11 +51,14 @@ extension StudyReport {
         }
         md += "| **all** | \(baseline.overall.trials) | " + entries.map { Self.rate($0.overall) }.joined(separator: " | ") + " |\n\n"
         if seeds.count > 1 {
-            md += "## Success per training seed (all conditions)\n\n| seed | n | " + names.joined(separator: " | ") + " |\n"
+            md += "## Per training seed\n\nSuccess over all conditions, then the VL probe, of each seed's policy.\n\n"
+            md += "| seed | n | " + names.joined(separator: " | ") + " |\n"
             md += "|---:|---:|" + String(repeating: "---:|", count: names.count) + "\n"
             for (r, seed) in seeds.enumerated() {
                 md += "| \(seed) | \(baseline.runs[r].evaluation.overall.trials) | "
-                md += entries.map { r < $0.runs.count ? Self.rate($0.runs[r].evaluation.overall) : "—" }.joined(separator: " | ") + " |\n"
+                md += entries.map { e in
+                    r < e.runs.count ? "\(Self.rate(e.runs[r].evaluation.overall)); probe \(Self.pct(e.runs[r].probe.accuracy))" : "—"
+                }.joined(separator: " | ") + " |\n"
             }
             md += "\n"
         }

@@ -90,7 +90,7 @@ import CotrainSim
         #expect(json["seeds"]?.array?.compactMap(\.int) == [3, 4])
         #expect(json["recipes"]?[1]?["runs"]?.array?.compactMap { $0["seed"]?.int } == [3, 4])
         #expect(json["recipes"]?[1]?["runs"]?[0]?["recipe_sha256"] != json["recipes"]?[1]?["runs"]?[1]?["recipe_sha256"])
-        #expect(report.markdown.contains("## Success per training seed") && report.markdown.contains("| vl | 4 | 6 |"))
+        #expect(report.markdown.contains("## Per training seed") && report.markdown.contains("; probe ") && report.markdown.contains("| vl | 4 | 6 |"))
         plan.seeds = [3, 3]
         #expect(throws: TrainerError.self) { try plan.validate() }
     }
