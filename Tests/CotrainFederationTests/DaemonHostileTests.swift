@@ -103,7 +103,11 @@ import Testing
         let wrongBase = try forger.delta(round: 2, base: nonsense)
         _ = try offer(wrongBase.serialized(), signature: wrongBase.signature, round: 2, base: nonsense, on: connection, inbox: inbox, expectAck: false)
 
-        // Frames that are not the protocol: each connection is cut with an error.
+        // Frames that are not the protocol: each connection is cut with an error. They come
+        // from a lab a does not know: from h, a second connection would be a duplicate of
+        // h's link, which a may close ("shutting-down") before it reads the frame.
+        let r = try TLSTestNode("lab-r")
+        let rawHello = WireMessage.Hello(nodeID: r.id, lab: r.lab, embodiment: "ur5e", schema: shared.schema.hash, round: 1, base: forger.base)
         let hostileFrames: [(bytes: [UInt8], reply: WireErrorCode?)] = [
             (Array("GET / HTTP/1.1\r\n\r\n".utf8), .frameTooLarge),  // garbage: its first bytes read as a huge length
             ([0x7F, 0xFF, 0xFF, 0xFF, 0x11], .frameTooLarge),  // an oversized frame
@@ -111,8 +115,8 @@ import Testing
             ([0, 0, 0, 100, 0x01, 0x7B, 0x22], nil),  // truncated: the stream ends inside a frame
         ]
         for (bytes, reply) in hostileFrames {
-            let raw = try RawTLSPeer(h, port: a.port)
-            try raw.send(.hello(hello))
+            let raw = try RawTLSPeer(r, port: a.port)
+            try raw.send(.hello(rawHello))
             try raw.write(bytes)
             if reply == nil { raw.finish() }
             let frames = try raw.framesUntilClosed(timeout: 5)

@@ -25,8 +25,8 @@ struct ProcessFederationTests {
         let home: String
         let port: UInt16
         private(set) var id = ""
-        private var process: Process?
-        private var launches = 0
+        private(set) var process: Process?
+        private(set) var launches = 0
 
         init(_ name: String, in directory: String) throws {
             self.name = name
@@ -98,9 +98,14 @@ struct ProcessFederationTests {
             if condition() { return }
             usleep(50_000)
         }
+        // The node log, and what the serve process printed and whether it still runs
+        // (a process that exited early, e.g. on a port taken meanwhile, logs nothing).
         let logs = labs.map { lab in
             let text = (try? String(contentsOfFile: "\(lab.home)/state/node.log.jsonl", encoding: .utf8)) ?? ""
-            return "--- \(lab.name) ---\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
+            let printed = (try? String(contentsOfFile: "\(lab.home).serve\(lab.launches).log", encoding: .utf8)) ?? ""
+            let state = lab.process.map { $0.isRunning ? "running" : "exited \($0.terminationStatus)" } ?? "not started"
+            return "--- \(lab.name) (serve \(state)) ---\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
+                + (printed.isEmpty ? "" : "\n  printed: " + printed.split(separator: "\n").suffix(5).joined(separator: "\n  "))
         }.joined(separator: "\n")
         Issue.record("timed out waiting until \(what)\n\(logs)", sourceLocation: sourceLocation)
         throw CancellationError()
