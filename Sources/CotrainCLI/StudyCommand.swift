@@ -42,6 +42,7 @@ enum StudyCommand {
 
             Examples:
               cotrain study --preset quick --out studies/quick
+              cotrain study --preset quick --seeds 1,2,3 --out studies/quick-3-seeds
               cotrain study --recipes robot-only,vl,cross-embodiment,vl+cross-embodiment --suite study --out studies/full
             """,
         run: { args, options in
