@@ -47,7 +47,7 @@ enum ArmSimCommand {
             let seed = try args.int("--seed", default: 0, range: 0...Int(Int32.max))
             let (width, height) = try parseImageSize(try args.option("--image"), command: "arm-sim")
             let wrist = args.flag("--wrist"), noSuccess = args.flag("--no-success-signal")
-            let fov = Float(try args.double("--wrist-fov", default: Double(Camera.defaultWristFieldOfView), range: 20...120))
+            let fov = try parseWristFieldOfView(&args)
             let watchdog = try args.int("--watchdog-ms", default: 500, range: 10...10_000)
             let fault = try args.option("--fault").map { text -> ArmSimFault in
                 guard let f = ArmSimFault(text) else { throw UsageError(message: "--fault must be KIND:N with KIND garbage, disconnect, stall, out-of-range or nan", command: "arm-sim") }
@@ -76,6 +76,13 @@ enum ArmSimCommand {
 }
 
 /// Parses "WxH" (default 64x64).
+/// `--wrist-fov DEG`: the wrist camera's vertical field of view, within the range the
+/// simulator and the episode files accept (default 70).
+func parseWristFieldOfView(_ args: inout Arguments) throws -> Float {
+    let range = Camera.wristFieldOfViewRange
+    return Float(try args.double("--wrist-fov", default: Double(Camera.defaultWristFieldOfView), range: Double(range.lowerBound)...Double(range.upperBound)))
+}
+
 func parseImageSize(_ text: String?, command: String) throws -> (Int, Int) {
     guard let text else { return (64, 64) }
     let parts = text.split(separator: "x").compactMap { Int($0) }

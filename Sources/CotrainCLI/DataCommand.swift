@@ -72,7 +72,7 @@ enum DataCommand {
             plan.source = try args.option("--source") ?? plan.source
             plan.imageSize = try args.int("--image-size", default: 64, range: 8...512)
             plan.wristCamera = args.flag("--wrist")
-            plan.wristFieldOfView = Float(try args.double("--wrist-fov", default: Double(Camera.defaultWristFieldOfView), range: 20...120))
+            plan.wristFieldOfView = try parseWristFieldOfView(&args)
             plan.perturbation = Float(try args.double("--perturbation", default: 0, range: 0...1))
             plan.misses = Float(try args.double("--misses", default: 0, range: 0...1))
             guard plan.count >= 0 else { throw UsageError(message: "--count N is required", command: "data collect") }

@@ -1,5 +1,6 @@
 import CotrainCore
 import CotrainData
+import CotrainPolicy
 import CotrainRuntime
 import CotrainSim
 import Foundation
@@ -80,7 +81,9 @@ enum EvalCommand {
                 return k
             }
             let noise = try args.option("--noise").map { text -> Float in
-                guard let s = Float(text), s >= 0, s <= 2 else { throw UsageError(message: "--noise must be a number within 0...2", command: "eval") }
+                guard let s = Float(text), PolicyConfig.samplingNoiseRange.contains(s) else {
+                    throw UsageError(message: "--noise must be a number within \(PolicyConfig.samplingNoiseRange), got '\(text)'", command: "eval")
+                }
                 return s
             }
             let paced = args.flag("--paced"), yes = args.flag("--yes")

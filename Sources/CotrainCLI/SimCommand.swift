@@ -42,7 +42,7 @@ enum SimCommand {
             var env = try makeEnvironment(&args, defaultSize: "256x256")
             let out = try args.option("--out") ?? { throw UsageError(message: "--out FILE.ppm|FILE.gif is required", command: "sim render") }()
             let wrist = args.flag("--wrist")
-            let fov = Float(try args.double("--wrist-fov", default: Double(Camera.defaultWristFieldOfView), range: 20...120))
+            let fov = try parseWristFieldOfView(&args)
             let (task, seed, shift) = try episodeArguments(&args)
             guard out.hasSuffix(".ppm") || out.hasSuffix(".gif") else { throw UsageError(message: "--out must end in .ppm or .gif", command: "sim render") }
             try args.finish()

@@ -68,9 +68,6 @@ enum StudyCommand {
             let many = try DataCommand.strings(&args, "--seeds")?.map { try seed($0, "--seeds") }
             guard one == nil || many == nil else { throw UsageError(message: "give --seed or --seeds, not both", command: "study") }
             let seeds = many ?? one ?? []
-            guard Set(seeds).count == seeds.count, seeds.count <= 32 else {
-                throw UsageError(message: "--seeds must be distinct, at most 32", command: "study")
-            }
             let threads = try args.int("--threads", default: Compute.availableCores, range: 1...256)
             let policies = try args.option("--policies") ?? "policies"
             guard preset == nil || preset == "quick" else { throw UsageError(message: "--preset must be quick", command: "study") }

@@ -1,5 +1,6 @@
 // Recipe checks: structural ones at parse time (`validate()`), and the ones that need
 // to know the node's data at train time (`validate(against:)`).
+import CotrainPolicy
 import CotrainSim
 
 /// What training data a node has, for ``Recipe/validate(against:)``.
@@ -46,8 +47,8 @@ extension Recipe {
         guard m.patchDropout.isFinite, (0...0.95).contains(m.patchDropout) else {
             throw .invalidValue(path: "model.patch_dropout", reason: "must be within 0...0.95, got \(m.patchDropout)")
         }
-        guard m.samplingNoise.isFinite, (0...2).contains(m.samplingNoise) else {
-            throw .invalidValue(path: "model.sampling_noise", reason: "must be within 0...2, got \(m.samplingNoise)")
+        guard m.samplingNoise.isFinite, PolicyConfig.samplingNoiseRange.contains(Float(m.samplingNoise)) else {
+            throw .invalidValue(path: "model.sampling_noise", reason: "must be within \(PolicyConfig.samplingNoiseRange), got \(m.samplingNoise)")
         }
         guard m.proprioDropout.isFinite, (0...0.9).contains(m.proprioDropout) else {
             throw .invalidValue(path: "model.proprio_dropout", reason: "must be within 0...0.9, got \(m.proprioDropout)")

@@ -77,7 +77,7 @@ public struct StudyPlan: Sendable {
         guard !recipes.isEmpty else { throw .policy("a study needs at least one recipe (--recipes A,B,…)") }
         let names = recipes.map(\.name)
         guard Set(names).count == names.count else { throw .policy("two recipes of the study are named alike: \(names.joined(separator: ", "))") }
-        guard Set(seeds).count == seeds.count, seeds.count <= 32 else { throw .policy("the study's seeds must be distinct and at most 32") }
+        guard Set(seeds).count == seeds.count, seeds.count <= 32 else { throw .policy("the study's seeds (--seeds) must be distinct and at most 32, got \(seeds.map(String.init).joined(separator: ","))") }
         if baseSteps > 0, let other = recipes.first(where: { $0.model != recipes[0].model }) {
             throw .policy("recipe \(other.name) has other model sizes than \(recipes[0].name); a shared base needs one model (or pass --base-steps 0)")
         }

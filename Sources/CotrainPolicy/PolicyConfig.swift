@@ -93,6 +93,8 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// default of `cotrain eval --noise`): nil or 1 samples the learned distribution, 0
     /// integrates from the noise's mean, one deterministic chunk per observation.
     public var samplingNoise: Float?
+    /// The scales `samplingNoise` (and `cotrain eval --noise`) may take.
+    public static let samplingNoiseRange: ClosedRange<Float> = 0...2
     /// Model width of the trunk and the action expert.
     public var width = 128
     /// Attention heads (width must divide evenly).
