@@ -67,6 +67,7 @@ public struct PolicyAdapter: Sendable {
         c.patchDropout = m.patchDropout > 0 ? Float(m.patchDropout) : nil
         c.proprioDropout = m.proprioDropout > 0 ? Float(m.proprioDropout) : nil
         c.pointers = m.pointers > 0 ? m.pointers : nil
+        c.glimpse = m.glimpse > 0 ? m.glimpse : nil
         c.orientation = recipe.lossWeights.orientation > 0 ? true : nil
         c.samplingNoise = m.samplingNoise != 1 ? Float(m.samplingNoise) : nil
         c.width = m.width; c.layers = m.layers; c.heads = m.heads

@@ -58,6 +58,15 @@ extension Recipe {
         guard m.pointers == 0 || m.stemChannels > 0 else {
             throw .invalidValue(path: "model.pointers", reason: "pointers read the stem's channels: set model.stem_channels too")
         }
+        guard m.glimpse == 0 || PolicyConfig.glimpseRange.contains(m.glimpse) else {
+            throw .invalidValue(path: "model.glimpse", reason: "must be 0 (off) or within \(PolicyConfig.glimpseRange), got \(m.glimpse)")
+        }
+        guard m.glimpse == 0 || (m.pointers > 0 && m.wristCamera) else {
+            throw .invalidValue(path: "model.glimpse", reason: "the glimpse is centred by the object pointer in the wrist image: set model.pointers and model.wrist_camera too")
+        }
+        guard m.glimpse <= m.imageSize else {
+            throw .invalidValue(path: "model.glimpse", reason: "\(m.glimpse) is larger than image_size \(m.imageSize)")
+        }
         try positive(m.width, "width", max: 4096); try positive(m.layers, "layers", max: 64); try positive(m.heads, "heads", max: 64)
         try positive(m.chunk, "chunk", max: 256); try positive(m.flowSteps, "flow_steps", max: 1000)
         try positive(m.textTokens, "text_tokens", max: 4096)

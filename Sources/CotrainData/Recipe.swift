@@ -35,6 +35,10 @@ public struct ModelConfig: Sendable, Equatable {
     /// Language-conditioned pointers per camera (0: off; needs a stem); see
     /// `PolicyConfig.pointers`.
     public var pointers = 0
+    /// Side in pixels of the glimpse: the stem's features in a window of the wrist
+    /// image centred where the object pointer points (0: off; needs pointers and the
+    /// wrist camera); see `PolicyConfig.glimpse`.
+    public var glimpse = 0
     /// What an arm's actions are to the policy: joint deltas as recorded, or tool motions
     /// (`ActionFrame.tool`, converted at load; docs/model.md).
     public var actionFrame = ActionFrame.joint

@@ -83,6 +83,15 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// labelled points (simulator episodes, VL pointing answers) can supervise it
     /// directly (the `pointing` loss). nil: off.
     public var pointers: Int?
+    /// A glimpse of the object to move (needs pointers and the wrist camera): the stem's
+    /// features in a `glimpse`×`glimpse` window of the wrist image centred on the object
+    /// pointer's point, through a small MLP into every action token. The trunk sees a
+    /// cube through 16-pixel patches wherever it falls in them, so its yaw (a few pixels
+    /// of edge at hover height) was at chance; centred, the same edges are always in the
+    /// same place of the window, and a linear map can read them. nil: off.
+    public var glimpse: Int?
+    /// The window sides `glimpse` may take.
+    public static let glimpseRange = 4...32
     /// An orientation head on the trunk's state token: how the object to move is turned
     /// against the fingers, as `(cos ψ, sin ψ)` (see `PolicySample.orientation`),
     /// supervised by labelled episodes (the `orientation` loss). It is a training signal
@@ -177,6 +186,8 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         try check(patchDropout.map { $0.isFinite && (0...1).contains($0) } ?? true, "patchDropout must be within 0...1")
         try check(pointers.map { (1...4).contains($0) } ?? true, "pointers \(pointers ?? 0) must be in 1...4 (or absent)")
         try check(pointers == nil || stemChannels != nil, "pointers need a stem (stemChannels)")
+        try check(glimpse.map { Self.glimpseRange.contains($0) && $0 <= imageSize } ?? true, "glimpse \(glimpse ?? 0) must be in \(Self.glimpseRange) and at most imageSize (or absent)")
+        try check(glimpse == nil || (pointers != nil && wristCamera == true), "a glimpse needs pointers and the wrist camera")
         try check(proprioDropout.map { $0.isFinite && (0...1).contains($0) } ?? true, "proprioDropout must be within 0...1")
         var seen = Set<String>()
         for e in embodiments {

@@ -26,9 +26,10 @@ struct ActionInput {
 
 extension PolicyModel {
     /// Projects the trunk output into every expert layer's keys and values.
-    /// `points` are the pointers' output (models with pointers).
+    /// `points` are the pointers' output (models with pointers), `glimpse` the
+    /// glimpse's `(B, E)` features (models with a glimpse).
     func expertContext(
-        _ tape: Tape, trunk: Tensor, prefix: EncodedPrefix, points: Tensor?, flops: inout FlopCount
+        _ tape: Tape, trunk: Tensor, prefix: EncodedPrefix, points: Tensor?, glimpse: Tensor? = nil, flops: inout FlopCount
     ) -> ExpertContext {
         let (b, t, h) = (prefix.batch, prefix.sequenceLength, config.chunkLength)
         let keyMask = tape.constant(Shape(b, t + h))
@@ -46,7 +47,8 @@ extension PolicyModel {
         var condition: Tensor?
         if let points, let pointerCondition, let pointerState {
             let state = tape.sliceTokens(trunk, start: config.proprioToken, count: 1)
-            let sum = tape.add(linear(tape, points, pointerCondition, &flops), linear(tape, state, pointerState, &flops))
+            var sum = tape.add(linear(tape, points, pointerCondition, &flops), linear(tape, state, pointerState, &flops))
+            if let glimpse { sum = tape.add(sum, tape.reshape(glimpse, sum.shape)) }
             condition = tape.reshape(sum, Shape(b, config.expertWidth))
         }
         return ExpertContext(keyValues: kv, keyMask: keyMask, condition: condition)

@@ -63,8 +63,8 @@ extension PolicyModel {
         guard !observations.isEmpty else { return ([], nil) }
         let tape = inferenceTape()
         var flops = FlopCount()
-        let (items, prefix, trunk, points) = try observe(observations, tape: tape, flops: &flops)
-        let context = expertContext(tape, trunk: trunk, prefix: prefix, points: points, flops: &flops)
+        let (items, prefix, trunk, points, glimpse) = try observe(observations, tape: tape, flops: &flops)
+        let context = expertContext(tape, trunk: trunk, prefix: prefix, points: points, glimpse: glimpse, flops: &flops)
         let (b, h) = (items.count, config.chunkLength)
         transposedWeights = transposedStorage
         transposedStorage.refresh(stepLayers)
@@ -107,10 +107,10 @@ extension PolicyModel {
 
     /// The observations' prefixes on `tape` (reset first): validated items (with the
     /// reasoning text generated first under `config.reasoning`), the trunk run once, and
-    /// the pointers' points for models with pointers.
+    /// the pointers' points for models with pointers (and the glimpse for models with one).
     private func observe(
         _ observations: [PolicyObservation], tape: Tape, flops: inout FlopCount
-    ) throws(PolicyError) -> (items: [PrefixItem], prefix: EncodedPrefix, trunk: Tensor, points: Tensor?) {
+    ) throws(PolicyError) -> (items: [PrefixItem], prefix: EncodedPrefix, trunk: Tensor, points: Tensor?, glimpse: Tensor?) {
         var items: [PrefixItem] = []
         for o in observations {
             guard config.embodiment(o.embodiment) != nil else {
@@ -129,8 +129,12 @@ extension PolicyModel {
         let prefix = try encodePrefix(tape, items, slot: "infer", trim: true)
         let (trunk, stem) = trunkPass(tape, prefix, flops: &flops)
         var points: Tensor?
-        if config.pointers != nil, let stem { points = pointerForward(tape, trunk: trunk, stem: stem, flops: &flops) }
-        return (items, prefix, trunk, points)
+        var glimpse: Tensor?
+        if config.pointers != nil, let stem {
+            points = pointerForward(tape, trunk: trunk, stem: stem, flops: &flops)
+            glimpse = glimpseForward(tape, stem: stem, points: points!, slot: "infer", flops: &flops)
+        }
+        return (items, prefix, trunk, points, glimpse)
     }
 
     /// `(count, 1, W)` tensor values as `count` rows of W.

@@ -22,7 +22,11 @@ extension PolicyModel {
         var losses = PolicyLosses()
         var parts: [(Tensor, Float)] = []
         var points: Tensor?
-        if config.pointers != nil, let stem { points = pointerForward(tape, trunk: trunkOut, stem: stem, flops: &flops) }
+        var glimpse: Tensor?
+        if config.pointers != nil, let stem {
+            points = pointerForward(tape, trunk: trunkOut, stem: stem, flops: &flops)
+            glimpse = glimpseForward(tape, stem: stem, points: points!, slot: "train", flops: &flops)
+        }
         if let points, weights.pointing > 0, let pointing = pointingLoss(tape, points, samples) {
             (losses.pointing, losses.pointingSamples) = (pointing.loss[0], pointing.count)
             parts.append((pointing.loss, weights.pointing))
@@ -35,7 +39,7 @@ extension PolicyModel {
             (losses.text, losses.textSamples) = (text.loss[0], text.count)
             parts.append((text.loss, weights.text))
         }
-        if let action = actionLoss(tape, trunkOut, prefix, points, samples, chunks, noiseSeed: noiseSeed, flops: &flops) {
+        if let action = actionLoss(tape, trunkOut, prefix, (points, glimpse), samples, chunks, noiseSeed: noiseSeed, flops: &flops) {
             (losses.action, losses.actionSamples) = (action.loss[0], action.count)
             parts.append((action.loss, weights.flow))
         }
@@ -124,7 +128,7 @@ extension PolicyModel {
     /// Flow matching (x_t = t·noise + (1−t)·a, predict noise − a, MSE) or L1
     /// regression (predict a from zeros at t = 1) on samples with `flowWeight > 0`.
     private func actionLoss(
-        _ tape: Tape, _ trunkOut: Tensor, _ prefix: EncodedPrefix, _ points: Tensor?, _ samples: [PolicySample],
+        _ tape: Tape, _ trunkOut: Tensor, _ prefix: EncodedPrefix, _ pointed: (points: Tensor?, glimpse: Tensor?), _ samples: [PolicySample],
         _ chunks: [(values: [Float], valid: Int)?], noiseSeed: UInt64, flops: inout FlopCount
     ) -> (loss: Tensor, count: Int)? {
         let (b, h) = (samples.count, config.chunkLength)
@@ -147,7 +151,7 @@ extension PolicyModel {
         }
         let inputs = actionInputs(
             tape, embodimentOf: samples.map(\.embodiment), include: { samples[$0].hasActions }, fill: { s, _ in noisy[s]! })
-        let context = expertContext(tape, trunk: trunkOut, prefix: prefix, points: points, flops: &flops)
+        let context = expertContext(tape, trunk: trunkOut, prefix: prefix, points: pointed.points, glimpse: pointed.glimpse, flops: &flops)
         let features = expertForward(tape, context, inputs: inputs, time: time, flops: &flops)
         var parts: [(Tensor, Double)] = []
         for input in inputs {

@@ -70,6 +70,9 @@ public final class PolicyModel {
     let pointerQuery: LinearLayer?, pointerContext: LinearLayer?, pointerCondition: LinearLayer?, pointerState: LinearLayer?
     /// State token → (cos ψ, sin ψ) of the object to move (`PolicyConfig.orientation`).
     let orientationHead: LinearLayer?
+    /// The glimpse's MLP: the stem's window → expert width → expert width, added to every
+    /// action token (`PolicyConfig.glimpse`).
+    let glimpseIn: LinearLayer?, glimpseOut: LinearLayer?
     let textEmbedding: Parameter, textPositions: Parameter, textHead: LinearLayer
     let trunk: [TrunkBlock], trunkNorm: NormLayer
     let time1: LinearLayer, time2: LinearLayer, actionPositions: Parameter
@@ -175,6 +178,13 @@ public final class PolicyModel {
             (pointerQuery, pointerContext, pointerCondition, pointerState) = (nil, nil, nil, nil)
         }
         orientationHead = config.orientation == true ? b.linear("shared.orientation.head", 2, c) : nil
+        // Last again: models without a glimpse draw exactly the values they always did.
+        if let g = config.glimpse, let k = config.stemChannels {
+            glimpseIn = b.linear("shared.glimpse.in", e, g * g * k)
+            glimpseOut = b.linear("shared.glimpse.out", e, e)
+        } else {
+            (glimpseIn, glimpseOut) = (nil, nil)
+        }
         parameters = b.parameters
     }
 

@@ -150,6 +150,37 @@ import Testing
         #expect(!without.json.canonicalString.contains("pointer") && !without.json.canonicalString.contains("pointing"))
     }
 
+    @Test("recipe checks: a glimpse needs pointers and the wrist camera and fits the image; it reaches the policy config and trains")
+    func glimpseRecipe() throws {
+        func recipe(_ model: String) throws -> Recipe {
+            try Self.tinyRecipe(model: #""stem_channels":2,\#(model)"#, weights: #""pointing":1"#, steps: 3, batch: 8)
+        }
+        #expect(throws: RecipeError.invalidValue(path: "model.glimpse", reason: "the glimpse is centred by the object pointer in the wrist image: set model.pointers and model.wrist_camera too")) {
+            try recipe(#""pointers":1,"glimpse":8"#)
+        }
+        #expect(throws: RecipeError.invalidValue(path: "model.glimpse", reason: "must be 0 (off) or within 4...32, got 2")) {
+            try recipe(#""pointers":1,"wrist_camera":true,"glimpse":2"#)
+        }
+        #expect(throws: RecipeError.invalidValue(path: "model.glimpse", reason: "20 is larger than image_size 16")) {
+            try recipe(#""pointers":1,"wrist_camera":true,"glimpse":20"#)
+        }
+        let with = try recipe(#""pointers":1,"wrist_camera":true,"glimpse":8"#)
+        #expect(with.model.glimpse == 8 && with.json.canonicalString.contains("\"glimpse\":8"))
+        #expect(!(try recipe(#""pointers":1,"wrist_camera":true"#)).json.canonicalString.contains("glimpse"))
+
+        let scratch = Scratch("cotrain-glimpse")
+        var plan = smallPlan(.ur5e, [.pick], count: 3, seed: 4)
+        plan.wristCamera = true
+        _ = try collect(plan, into: scratch.file("episodes"))
+        let data = try TrainingData.load(ownEmbodiment: .ur5e, episodeStores: [scratch.file("episodes")], vlStores: [])
+        #expect(try PolicyAdapter(recipe: with, data: data).config.glimpse == 8)
+        var options = TrainerOptions(outputDirectory: scratch.file("run"))
+        options.threads = 1
+        _ = try Trainer(recipe: with, data: data, options: options).run()
+        let provider = try CheckpointPolicyProvider(path: options.checkpointPath)
+        #expect(provider.model.config.glimpse == 8 && provider.model.parameter("shared.glimpse.in.weight") != nil)
+    }
+
     @Test("a VL pointing answer \"x C y R\" labels the pointer with the cell's centre; other tasks and bad answers do not")
     func vlPointingLabels() {
         let image = RGBImage(width: 2, height: 2, pixels: [UInt8](repeating: 0, count: 12))
