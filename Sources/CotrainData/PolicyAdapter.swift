@@ -68,6 +68,7 @@ public struct PolicyAdapter: Sendable {
         c.proprioDropout = m.proprioDropout > 0 ? Float(m.proprioDropout) : nil
         c.pointers = m.pointers > 0 ? m.pointers : nil
         c.glimpse = m.glimpse > 0 ? m.glimpse : nil
+        c.pointerSurround = m.pointerSurround > 0 ? m.pointerSurround : nil
         c.orientation = recipe.lossWeights.orientation > 0 ? true : nil
         c.samplingNoise = m.samplingNoise != 1 ? Float(m.samplingNoise) : nil
         c.width = m.width; c.layers = m.layers; c.heads = m.heads

@@ -61,6 +61,7 @@ extension Recipe {
         m.samplingNoise = try f.optionalDouble("sampling_noise") ?? m.samplingNoise
         m.pointers = try f.optionalInt("pointers") ?? m.pointers
         m.glimpse = try f.optionalInt("glimpse") ?? m.glimpse
+        m.pointerSurround = try f.optionalInt("pointer_surround") ?? m.pointerSurround
         if let frame = try f.optionalString("action_frame") {
             guard let parsed = ActionFrame(rawValue: frame) else {
                 throw RecipeError.invalidValue(path: "model.action_frame", reason: "must be \"joint\" or \"tool\", not \"\(frame)\"")
@@ -146,7 +147,7 @@ extension Recipe {
     /// The recipe as JSON with every default spelled out (what ``hash`` covers).
     public var json: JSONValue {
         let m = model, w = lossWeights
-        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `sampling_noise`, `pointers`, `glimpse`, a tool
+        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `sampling_noise`, `pointers`, `pointer_surround`, `glimpse`, a tool
         // `action_frame` and the `pointing` and `orientation` weights are written only
         // when on, so recipes without them keep their hashes.
         var wrist: [(String, JSONValue)] = (m.wristCamera ? [("wrist_camera", .bool(true))] : [])
@@ -154,6 +155,7 @@ extension Recipe {
         if m.proprioDropout > 0 { wrist.append(("proprio_dropout", .double(m.proprioDropout))) }
         if m.samplingNoise != 1 { wrist.append(("sampling_noise", .double(m.samplingNoise))) }
         if m.pointers > 0 { wrist.append(("pointers", .int(Int64(m.pointers)))) }
+        if m.pointerSurround > 0 { wrist.append(("pointer_surround", .int(Int64(m.pointerSurround)))) }
         if m.glimpse > 0 { wrist.append(("glimpse", .int(Int64(m.glimpse)))) }
         if m.actionFrame != .joint { wrist.append(("action_frame", .string(m.actionFrame.rawValue))) }
         let pointing: [(String, JSONValue)] = (w.pointing > 0 ? [("pointing", .double(w.pointing))] : [])

@@ -58,6 +58,12 @@ extension Recipe {
         guard m.pointers == 0 || m.stemChannels > 0 else {
             throw .invalidValue(path: "model.pointers", reason: "pointers read the stem's channels: set model.stem_channels too")
         }
+        guard m.pointerSurround == 0 || PolicyConfig.pointerSurroundRange.contains(m.pointerSurround) else {
+            throw .invalidValue(path: "model.pointer_surround", reason: "must be 0 (off) or within \(PolicyConfig.pointerSurroundRange), got \(m.pointerSurround)")
+        }
+        guard m.pointerSurround == 0 || m.pointers > 0 else {
+            throw .invalidValue(path: "model.pointer_surround", reason: "the surround is what the pointers weigh: set model.pointers too")
+        }
         guard m.glimpse == 0 || PolicyConfig.glimpseRange.contains(m.glimpse) else {
             throw .invalidValue(path: "model.glimpse", reason: "must be 0 (off) or within \(PolicyConfig.glimpseRange), got \(m.glimpse)")
         }

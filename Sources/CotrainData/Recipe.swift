@@ -39,6 +39,9 @@ public struct ModelConfig: Sendable, Equatable {
     /// image centred where the object pointer points (0: off; needs pointers and the
     /// wrist camera); see `PolicyConfig.glimpse`.
     public var glimpse = 0
+    /// Radius of the neighbourhood whose mean stem features the pointers also weigh
+    /// (0: off; needs pointers); see `PolicyConfig.pointerSurround`.
+    public var pointerSurround = 0
     /// What an arm's actions are to the policy: joint deltas as recorded, or tool motions
     /// (`ActionFrame.tool`, converted at load; docs/model.md).
     public var actionFrame = ActionFrame.joint

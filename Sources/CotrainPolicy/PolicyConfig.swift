@@ -92,6 +92,17 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     public var glimpse: Int?
     /// The window sides `glimpse` may take.
     public static let glimpseRange = 4...32
+    /// The pointers also weigh the stem's channels averaged over each pixel's
+    /// (2R+1)² neighbourhood, R = `pointerSurround`: at its centre a 2-pixel red cube
+    /// looks like a 15-pixel red bowl to a 3×3 filter, and the pointer for "the red
+    /// cube" landed on the bowl; around it, the cube has table and the bowl more red.
+    /// nil: off.
+    public var pointerSurround: Int?
+    /// The radii `pointerSurround` may take.
+    public static let pointerSurroundRange = 1...8
+    /// Stem features per pixel the pointers weigh: the channels, and with a surround
+    /// their neighbourhood means too.
+    public var pointerFeatures: Int { (stemChannels ?? 0) * (pointerSurround == nil ? 1 : 2) }
     /// An orientation head on the trunk's state token: how the object to move is turned
     /// against the fingers, as `(cos ψ, sin ψ)` (see `PolicySample.orientation`),
     /// supervised by labelled episodes (the `orientation` loss). It is a training signal
@@ -188,6 +199,8 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         try check(pointers == nil || stemChannels != nil, "pointers need a stem (stemChannels)")
         try check(glimpse.map { Self.glimpseRange.contains($0) && $0 <= imageSize } ?? true, "glimpse \(glimpse ?? 0) must be in \(Self.glimpseRange) and at most imageSize (or absent)")
         try check(glimpse == nil || (pointers != nil && wristCamera == true), "a glimpse needs pointers and the wrist camera")
+        try check(pointerSurround.map { Self.pointerSurroundRange.contains($0) } ?? true, "pointerSurround \(pointerSurround ?? 0) must be in \(Self.pointerSurroundRange) (or absent)")
+        try check(pointerSurround == nil || pointers != nil, "pointerSurround needs pointers")
         try check(proprioDropout.map { $0.isFinite && (0...1).contains($0) } ?? true, "proprioDropout must be within 0...1")
         var seen = Set<String>()
         for e in embodiments {

@@ -212,7 +212,7 @@ extension PolicyModel {
     /// weighted map gives (x, y) in [−1, 1], camera by camera, pointer by pointer.
     func pointerForward(_ tape: Tape, trunk: Tensor, stem: Tensor, flops: inout FlopCount) -> Tensor {
         let (b, cams, c) = (trunk.shape[0], config.cameras, config.width)
-        let (m, k) = (config.pointers!, config.stemChannels!)
+        let (m, k) = (config.pointers!, config.pointerFeatures)
         let state = tape.sliceTokens(trunk, start: config.proprioToken, count: 1)
         // Every camera of a sample is pointed with the same queries.
         func perCamera(_ query: Tensor, width: Int) -> Tensor {
@@ -228,7 +228,10 @@ extension PolicyModel {
             patches = tape.concatTokens(patches, tape.sliceTokens(trunk, start: camera * config.cameraTokens, count: config.patchTokens))
         }
         patches = tape.reshape(patches, Shape(b * cams, config.patchTokens, c))
-        let map = tape.reshape(stem, Shape(b * cams, config.imageSize * config.imageSize, k))
+        var map = tape.reshape(stem, Shape(b * cams, config.imageSize * config.imageSize, config.stemChannels!))
+        if let radius = config.pointerSurround, let surroundOrder {
+            map = tape.surround(map, order: surroundOrder, side: config.imageSize, radius: radius)
+        }
         let points = tape.pointer(
             map, queries: queries, coarse: patches, coarseQueries: contextQueries, coordinates: keypointCoordinates!,
             gain: Self.pointerGain)

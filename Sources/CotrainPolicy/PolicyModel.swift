@@ -73,6 +73,8 @@ public final class PolicyModel {
     /// The glimpse's MLP: the stem's window → expert width → expert width, added to every
     /// action token (`PolicyConfig.glimpse`).
     let glimpseIn: LinearLayer?, glimpseOut: LinearLayer?
+    /// Raster position → stem row, for the pointers' surround (`PolicyConfig.pointerSurround`).
+    let surroundOrder: IndexTensor?
     let textEmbedding: Parameter, textPositions: Parameter, textHead: LinearLayer
     let trunk: [TrunkBlock], trunkNorm: NormLayer
     let time1: LinearLayer, time2: LinearLayer, actionPositions: Parameter
@@ -170,7 +172,7 @@ public final class PolicyModel {
         keypointCoordinates = config.stemChannels == nil ? nil : Self.stemCoordinates(config)
         keypointState = config.stemChannels.map { b.linear("shared.image.keypoint_state", c, 2 * $0 * config.cameras) }
         if let m = config.pointers, let k = config.stemChannels {
-            pointerQuery = b.linear("shared.pointer.query", m * k, c)
+            pointerQuery = b.linear("shared.pointer.query", m * config.pointerFeatures, c)
             pointerContext = b.linear("shared.pointer.context", m * c, c)
             pointerCondition = b.linear("shared.pointer.condition", e, config.pointerOutputs)
             pointerState = b.linear("shared.pointer.state", e, c)
@@ -178,6 +180,9 @@ public final class PolicyModel {
             (pointerQuery, pointerContext, pointerCondition, pointerState) = (nil, nil, nil, nil)
         }
         orientationHead = config.orientation == true ? b.linear("shared.orientation.head", 2, c) : nil
+        surroundOrder = config.pointerSurround == nil ? nil : IndexTensor((0..<(config.imageSize * config.imageSize)).map {
+            Int32(Self.stemRow(x: $0 % config.imageSize, y: $0 / config.imageSize, config))
+        })
         // Last again: models without a glimpse draw exactly the values they always did.
         if let g = config.glimpse, let k = config.stemChannels {
             glimpseIn = b.linear("shared.glimpse.in", e, g * g * k)

@@ -55,6 +55,11 @@ extension Tape {
                 dqy: rec.coarseQueries.flatMap { addGrad($0) }, dout, rec.out.data, probs: rec.probs.data, rec.x.data,
                 rec.queries.data, coarse: rec.coarse?.data, coarseQueries: rec.coarseQueries?.data,
                 coords: rec.coordinates.data, gain: rec.gain, shape: rec.shape, threads: threads)
+        case let .surround(rec):
+            guard let dout = outGrad(rec.out), let dx = addGrad(rec.x) else { return }
+            surroundBackward(
+                dx, dout, order: rec.order.data, rows: rec.x.shape[0], side: rec.side, k: rec.x.shape.last, radius: rec.radius,
+                threads: threads)
         case let .attention(rec):
             guard let dout = outGrad(rec.out) else { return }
             // Fused qkv: one gradient buffer, three column offsets; zeroed once.

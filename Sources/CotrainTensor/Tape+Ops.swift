@@ -149,6 +149,20 @@ extension Tape {
         return out
     }
 
+    /// Each position's features and their mean over its `(2·radius+1)²` neighbourhood
+    /// (zero outside the image, fixed scale): `x (R,N,K)` holding `N = side²` positions
+    /// per row, position `(x, y)` at row `order[y·side + x]` → `(R,N,2K)`, the K features
+    /// then the K means. `order` must stay unchanged until `backward` has run.
+    public func surround(_ x: Tensor, order: IndexTensor, side: Int, radius: Int) -> Tensor {
+        let (r, k) = (x.shape[0], x.shape.last)
+        precondition(side > 0 && order.count == side * side && x.count == r * side * side * k && radius >= 0,
+                     "surround: \(x.shape) is not rows of \(side)×\(side) positions (order \(order.count), radius \(radius))")
+        let out = make(Shape(r, side * side, 2 * k), requiresGrad: needsGrad(x))
+        surroundForward(out.data, x.data, order: order.data, rows: r, side: side, k: k, radius: radius, threads: threads)
+        if out.requiresGrad { record(.surround(SurroundRecord(x: x, out: out, order: order, side: side, radius: radius))) }
+        return out
+    }
+
     /// Rows of `table (V,C)` picked by `indices (N)` → `(N,C)`; pass `shape` to get e.g.
     /// `(B,T,C)`. `indices` must stay unchanged until `backward` has run.
     public func embedding(_ table: Tensor, indices: IndexTensor, shape: Shape? = nil) -> Tensor {

@@ -18,6 +18,7 @@ enum TapeEntry {
     case softmax(Tensor, out: Tensor)
     case spatialSoftmax(Tensor, coordinates: Tensor, beta: Tensor, out: Tensor, probs: Tensor)
     case pointer(PointerRecord)
+    case surround(SurroundRecord)
     case attention(AttentionRecord)
     case embedding(table: Tensor, indices: IndexTensor, out: Tensor)
     case concat(Tensor, Tensor, out: Tensor)

@@ -150,7 +150,7 @@ import Testing
         #expect(!without.json.canonicalString.contains("pointer") && !without.json.canonicalString.contains("pointing"))
     }
 
-    @Test("recipe checks: a glimpse needs pointers and the wrist camera and fits the image; it reaches the policy config and trains")
+    @Test("recipe checks: a glimpse needs pointers and the wrist camera and fits the image, a surround needs pointers; both reach the policy config and train")
     func glimpseRecipe() throws {
         func recipe(_ model: String) throws -> Recipe {
             try Self.tinyRecipe(model: #""stem_channels":2,\#(model)"#, weights: #""pointing":1"#, steps: 3, batch: 8)
@@ -164,16 +164,25 @@ import Testing
         #expect(throws: RecipeError.invalidValue(path: "model.glimpse", reason: "20 is larger than image_size 16")) {
             try recipe(#""pointers":1,"wrist_camera":true,"glimpse":20"#)
         }
-        let with = try recipe(#""pointers":1,"wrist_camera":true,"glimpse":8"#)
+        #expect(throws: RecipeError.invalidValue(path: "model.pointer_surround", reason: "the surround is what the pointers weigh: set model.pointers too")) {
+            try recipe(#""pointer_surround":2"#)
+        }
+        #expect(throws: RecipeError.invalidValue(path: "model.pointer_surround", reason: "must be 0 (off) or within 1...8, got 9")) {
+            try recipe(#""pointers":1,"pointer_surround":9"#)
+        }
+        let with = try recipe(#""pointers":1,"wrist_camera":true,"glimpse":8,"pointer_surround":2"#)
         #expect(with.model.glimpse == 8 && with.json.canonicalString.contains("\"glimpse\":8"))
-        #expect(!(try recipe(#""pointers":1,"wrist_camera":true"#)).json.canonicalString.contains("glimpse"))
+        #expect(with.model.pointerSurround == 2 && with.json.canonicalString.contains("\"pointer_surround\":2"))
+        let plain = try recipe(#""pointers":1,"wrist_camera":true"#).json.canonicalString
+        #expect(!plain.contains("glimpse") && !plain.contains("surround"))
 
         let scratch = Scratch("cotrain-glimpse")
         var plan = smallPlan(.ur5e, [.pick], count: 3, seed: 4)
         plan.wristCamera = true
         _ = try collect(plan, into: scratch.file("episodes"))
         let data = try TrainingData.load(ownEmbodiment: .ur5e, episodeStores: [scratch.file("episodes")], vlStores: [])
-        #expect(try PolicyAdapter(recipe: with, data: data).config.glimpse == 8)
+        let config = try PolicyAdapter(recipe: with, data: data).config
+        #expect(config.glimpse == 8 && config.pointerSurround == 2)
         var options = TrainerOptions(outputDirectory: scratch.file("run"))
         options.threads = 1
         _ = try Trainer(recipe: with, data: data, options: options).run()

@@ -101,6 +101,25 @@ import Testing
         #expect(throws: PolicyError.invalidConfig("pointers 5 must be in 1...4 (or absent)")) { try bad.validate() }
     }
 
+    @Test("with a surround the pointers weigh twice the stem's channels; such a model saves, loads and acts the same; configs are checked")
+    func surround() throws {
+        var config = Self.config()
+        config.pointerSurround = 2
+        let model = Fixture.model(config, seed: 4)
+        #expect(config.pointerFeatures == 8 && model.parameter("shared.pointer.query.weight")?.shape.dims == [8, 32])
+        var rng = Xoshiro256(seed: 12)
+        let observation = PolicyObservation(image: Fixture.image(&rng), proprio: [0.1, 0.2, 0.3], instruction: "red", embodiment: "arm_a")
+        let loaded = try PolicyCheckpoint.load(bytes: try PolicyCheckpoint.writer(model: model, step: 0).bytes())
+        #expect(loaded.model.config == config)
+        #expect(try loaded.model.points(observation) == (try model.points(observation)))
+        var bad = config
+        bad.pointerSurround = 9
+        #expect(throws: PolicyError.invalidConfig("pointerSurround 9 must be in 1...8 (or absent)")) { try bad.validate() }
+        bad.pointerSurround = 1
+        bad.pointers = nil
+        #expect(throws: PolicyError.invalidConfig("pointerSurround needs pointers")) { try bad.validate() }
+    }
+
     @Test("bench train times the keypoint and pointer kernels at the recipe's training shape")
     func spatialKernelBenchmark() {
         let (keypoints, pointer) = TrainBenchmark.spatialKernels(threads: 2)

@@ -84,6 +84,36 @@ import Testing
         }
     }
 
+    @Test func surround() {
+        // 5×5 positions stored in a shuffled order, radius 1 and 2 (the window covers
+        // the whole map at 2 from the centre, and is cut by the border elsewhere).
+        var rng = Xoshiro256(seed: 31)
+        var rows = Array(0..<25)
+        for i in stride(from: 24, to: 0, by: -1) { rows.swapAt(i, rng.int(below: i + 1)) }
+        let order = IndexTensor(rows.map(Int32.init))
+        let x = r(Shape(2, 25, 3), 32, -1, 1)
+        for radius in [1, 2] {
+            GradCheck.check([x], eps: 1e-3) { $0.surround(x, order: order, side: 5, radius: radius) }
+        }
+    }
+
+    @Test("surround: the features, then their neighbourhood means with zero padding")
+    func surroundValues() {
+        // 3×3 single-channel map in raster order, radius 1: the centre's mean is the mean
+        // of all 9; a corner's is its 4 neighbours (incl. itself) over 9.
+        let order = IndexTensor((0..<9).map(Int32.init))
+        let x = Tensor(shape: Shape(1, 9, 1), values: [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        let out = Tape(threads: 1).surround(x, order: order, side: 3, radius: 1).values
+        #expect(out.count == 18)
+        #expect(stride(from: 0, to: 18, by: 2).map { out[$0] } == [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        #expect(abs(out[9] - 5) < 1e-6 && abs(out[1] - 12 / 9) < 1e-6 && abs(out[17] - 28 / 9) < 1e-6)
+        // The same map stored in reverse order gives the same values per position.
+        let reversed = IndexTensor((0..<9).map { Int32(8 - $0) })
+        let xr = Tensor(shape: Shape(1, 9, 1), values: [9, 8, 7, 6, 5, 4, 3, 2, 1])
+        let outr = Tape(threads: 1).surround(xr, order: reversed, side: 3, radius: 1).values
+        #expect(abs(outr[(8 - 0) * 2 + 1] - 12 / 9) < 1e-6 && abs(outr[(8 - 8) * 2 + 1] - 28 / 9) < 1e-6)
+    }
+
     @Test("pointer: each query points at the position its features match")
     func pointerValues() {
         // Feature 0 is high at position 1, feature 1 at position 3; query 0 asks for
