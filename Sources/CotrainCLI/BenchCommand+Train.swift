@@ -81,6 +81,7 @@ extension BenchCommand {
             table.add("keypoint soft-argmax", format(r.keypointsMS, 2) + " ms",
                       "forward + backward, 64 maps × 4096 px × 16 channels (batch 32, 2 cameras)")
             table.add("pointers", format(r.pointerMS, 2) + " ms", "forward + backward, the same maps, 2 pointers + patch context")
+            table.add("  with a surround", format(r.surroundPointerMS, 2) + " ms", "the same, plus the radius-3 box means the pointers also weigh")
             table.add("peak resident memory", format(r.peakRSSMB, 0) + " MB", "VmHWM")
             print("")
             print(table.rendered)

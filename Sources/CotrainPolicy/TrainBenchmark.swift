@@ -41,6 +41,9 @@ public struct TrainBenchReport: Sendable {
     /// with a 4×4 patch context of width 64).
     public var keypointsMS = 0.0
     public var pointerMS = 0.0
+    /// The same pointers with a surround of radius 3 (`pointer_surround`): the box
+    /// filter and the pointers over twice the channels, forward + backward.
+    public var surroundPointerMS = 0.0
     /// Peak resident memory (VmHWM), MB.
     public var peakRSSMB = 0.0
     /// Parameters of the benchmarked model.
@@ -90,6 +93,7 @@ public struct TrainBenchReport: Sendable {
             ("infer_chunk_cpu_ms", number(inferChunkCPUMS, 1000)),
             ("infer_chunk_1thread_ms", number(inferChunkOneThreadMS, 1000)), ("flow_steps", .int(Int64(flowSteps))),
             ("keypoints_ms", number(keypointsMS, 100)), ("pointer_ms", number(pointerMS, 100)),
+            ("surround_pointer_ms", number(surroundPointerMS, 100)),
             ("peak_rss_mb", number(peakRSSMB)), ("gemm_shapes", .array(shapes)),
         ])
     }
@@ -155,14 +159,14 @@ public enum TrainBenchmark {
         }.dropFirst(5).min() ?? 0
         report.flowSteps = config.flowSteps
         progress("spatial kernels: keypoints and pointers")
-        (report.keypointsMS, report.pointerMS) = spatialKernels(threads: threads)
+        (report.keypointsMS, report.pointerMS, report.surroundPointerMS) = spatialKernels(threads: threads)
         report.peakRSSMB = peakResidentMB() ?? 0
         return report
     }
 
     /// Best-of-10 milliseconds of forward + backward for the keypoint soft-argmax and the
     /// pointer at the `vl-pointer` training shape (see `TrainBenchReport.pointerMS`).
-    static func spatialKernels(threads: Int) -> (keypoints: Double, pointer: Double) {
+    static func spatialKernels(threads: Int) -> (keypoints: Double, pointer: Double, surroundPointer: Double) {
         let (rows, side, k, m, cells, c) = (64, 64, 16, 2, 16, 64)
         var rng = Xoshiro256(seed: 3)
         func random(_ shape: Shape) -> Tensor {
@@ -171,7 +175,7 @@ public enum TrainBenchmark {
             return t
         }
         let features = random(Shape(rows, side * side, k)), beta = random(Shape(k))
-        let queries = random(Shape(rows, 1, m * k)), coarse = random(Shape(rows, cells, c)), coarseQueries = random(Shape(rows, 1, m * c))
+        let queries = random(Shape(rows, 1, m * k)), wideQueries = random(Shape(rows, 1, m * 2 * k)), coarse = random(Shape(rows, cells, c)), coarseQueries = random(Shape(rows, 1, m * c))
         var coords: [Float] = []
         for y in 0..<side { for x in 0..<side { coords += [(Float(x) + 0.5) / Float(side) * 2 - 1, (Float(y) + 0.5) / Float(side) * 2 - 1] } }
         let coordinates = Tensor(shape: Shape(side * side, 2), values: coords)
@@ -188,7 +192,12 @@ public enum TrainBenchmark {
         let pointer = best {
             tape.pointer(features, queries: queries, coarse: coarse, coarseQueries: coarseQueries, coordinates: coordinates, gain: 5)
         }
-        return (keypoints, pointer)
+        let order = IndexTensor((0..<(side * side)).map(Int32.init))
+        let surroundPointer = best {
+            let both = tape.surround(features, order: order, side: side, radius: 3)
+            return tape.pointer(both, queries: wideQueries, coarse: coarse, coarseQueries: coarseQueries, coordinates: coordinates, gain: 5)
+        }
+        return (keypoints, pointer, surroundPointer)
     }
 
     static func median(_ values: [Double]) -> Double {
