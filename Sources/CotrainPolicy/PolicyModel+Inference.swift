@@ -156,12 +156,18 @@ extension PolicyModel {
     /// nil for a model without the head. For evaluation and debugging: actions do not
     /// read it directly.
     public func orientation(_ observation: PolicyObservation) throws(PolicyError) -> [Float]? {
-        guard let orientationHead else { return nil }
+        guard orientationHead != nil else { return nil }
         var flops = FlopCount()
         let tape = inferenceTape()
-        let trunk = try observe([observation], tape: tape, flops: &flops).trunk
-        let state = tape.sliceTokens(trunk, start: config.proprioToken, count: 1)
-        return linear(tape, state, orientationHead, &flops).values
+        let observed = try observe([observation], tape: tape, flops: &flops)
+        return orientationForward(tape, trunk: observed.trunk, glimpse: observed.glimpse, flops: &flops)?.values
+    }
+
+    /// The orientation head over the glimpse (models with one) or the trunk's state token.
+    func orientationForward(_ tape: Tape, trunk: Tensor, glimpse: Tensor?, flops: inout FlopCount) -> Tensor? {
+        guard let orientationHead else { return nil }
+        if let glimpse { return linear(tape, glimpse, orientationHead, &flops) }
+        return linear(tape, tape.sliceTokens(trunk, start: config.proprioToken, count: 1), orientationHead, &flops)
     }
 
     /// Greedy text after `prefix`: up to `maxTokens` tokens or until `eos`.

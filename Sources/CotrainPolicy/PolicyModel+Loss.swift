@@ -31,7 +31,7 @@ extension PolicyModel {
             (losses.pointing, losses.pointingSamples) = (pointing.loss[0], pointing.count)
             parts.append((pointing.loss, weights.pointing))
         }
-        if weights.orientation > 0, let orientation = orientationLoss(tape, trunkOut, samples, flops: &flops) {
+        if weights.orientation > 0, let orientation = orientationLoss(tape, trunkOut, glimpse, samples, flops: &flops) {
             (losses.orientation, losses.orientationSamples) = (orientation.loss[0], orientation.count)
             parts.append((orientation.loss, weights.orientation))
         }
@@ -205,14 +205,13 @@ extension PolicyModel {
     /// Squared error of the orientation head's (cos ψ, sin ψ) against the labelled
     /// samples' (`PolicySample.orientation`), mean over the labelled samples.
     private func orientationLoss(
-        _ tape: Tape, _ trunk: Tensor, _ samples: [PolicySample], flops: inout FlopCount
+        _ tape: Tape, _ trunk: Tensor, _ glimpse: Tensor?, _ samples: [PolicySample], flops: inout FlopCount
     ) -> (loss: Tensor, count: Int)? {
-        guard let orientationHead else { return nil }
+        guard orientationHead != nil else { return nil }
         let members = samples.indices.filter { samples[$0].orientation?.count == 2 }
         guard !members.isEmpty else { return nil }
         let b = samples.count
-        let state = tape.sliceTokens(trunk, start: config.proprioToken, count: 1)
-        let predicted = tape.reshape(linear(tape, state, orientationHead, &flops), Shape(b, 2))
+        let predicted = tape.reshape(orientationForward(tape, trunk: trunk, glimpse: glimpse, flops: &flops)!, Shape(b, 2))
         let target = tape.constant(Shape(b, 2)), weights = tape.constant(Shape(b))
         target.fill(0)
         weights.fill(0)

@@ -68,7 +68,8 @@ public final class PolicyModel {
     /// over the trunk's patch outputs (`pointerContext`); the points and the state token
     /// → the conditioning added to every action token.
     let pointerQuery: LinearLayer?, pointerContext: LinearLayer?, pointerCondition: LinearLayer?, pointerState: LinearLayer?
-    /// State token → (cos ψ, sin ψ) of the object to move (`PolicyConfig.orientation`).
+    /// State token (the glimpse, in models with one) → (cos ψ, sin ψ) of the object to
+    /// move (`PolicyConfig.orientation`).
     let orientationHead: LinearLayer?
     /// The glimpse's MLP: the stem's window → expert width → expert width, added to every
     /// action token (`PolicyConfig.glimpse`).
@@ -179,7 +180,9 @@ public final class PolicyModel {
         } else {
             (pointerQuery, pointerContext, pointerCondition, pointerState) = (nil, nil, nil, nil)
         }
-        orientationHead = config.orientation == true ? b.linear("shared.orientation.head", 2, c) : nil
+        // With a glimpse the head reads it: the features every action token reads then
+        // carry the yaw the head is trained on.
+        orientationHead = config.orientation == true ? b.linear("shared.orientation.head", 2, config.glimpse == nil ? c : e) : nil
         surroundOrder = config.pointerSurround == nil ? nil : IndexTensor((0..<(config.imageSize * config.imageSize)).map {
             Int32(Self.stemRow(x: $0 % config.imageSize, y: $0 / config.imageSize, config))
         })

@@ -72,18 +72,24 @@ func surroundForward(
     rows: Int, side: Int, k: Int, radius: Int, threads: Int
 ) {
     let n = side * side
-    parallelRanges(rows, threads: threads, grain: 1) { range in
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n * k)
-        defer { scratch.deallocate() }
-        for r in range {
-            let src = x + r * n * k, dst = out + r * n * 2 * k
-            boxMeanRaster(src, stride: k, order: order, side: side, k: k, radius: radius, scratch: scratch, result: scratch + n * k)
-            for p in 0..<n {
-                let row = Int(order[p])
-                (dst + row * 2 * k).update(from: src + row * k, count: k)
-                (dst + row * 2 * k + k).update(from: scratch + n * k + p * k, count: k)
-            }
+    forEachRow(rows, scratch: 2 * n * k, threads: threads) { r, scratch in
+        let src = x + r * n * k, dst = out + r * n * 2 * k
+        boxMeanRaster(src, stride: k, order: order, side: side, k: k, radius: radius, scratch: scratch, result: scratch + n * k)
+        for p in 0..<n {
+            let row = Int(order[p])
+            (dst + row * 2 * k).update(from: src + row * k, count: k)
+            (dst + row * 2 * k + k).update(from: scratch + n * k + p * k, count: k)
         }
+    }
+}
+
+/// `body(row, scratch)` for each of `rows` rows, in parallel; each worker has its own
+/// scratch of `scratch` floats.
+private func forEachRow(_ rows: Int, scratch count: Int, threads: Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+    parallelRanges(rows, threads: threads, grain: 1) { range in
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { scratch.deallocate() }
+        for r in range { body(r, scratch) }
     }
 }
 
@@ -93,17 +99,13 @@ func surroundBackward(
     rows: Int, side: Int, k: Int, radius: Int, threads: Int
 ) {
     let n = side * side
-    parallelRanges(rows, threads: threads, grain: 1) { range in
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n * k)
-        defer { scratch.deallocate() }
-        for r in range {
-            let g = dout + r * n * 2 * k, d = dx + r * n * k
-            boxMeanRaster(g + k, stride: 2 * k, order: order, side: side, k: k, radius: radius, scratch: scratch, result: scratch + n * k)
-            for p in 0..<n {
-                let row = Int(order[p])
-                let (own, mean, target) = (g + row * 2 * k, scratch + n * k + p * k, d + row * k)
-                for c in 0..<k { target[c] += own[c] + mean[c] }
-            }
+    forEachRow(rows, scratch: 2 * n * k, threads: threads) { r, scratch in
+        let g = dout + r * n * 2 * k, d = dx + r * n * k
+        boxMeanRaster(g + k, stride: 2 * k, order: order, side: side, k: k, radius: radius, scratch: scratch, result: scratch + n * k)
+        for p in 0..<n {
+            let row = Int(order[p])
+            let (own, mean, target) = (g + row * 2 * k, scratch + n * k + p * k, d + row * k)
+            for c in 0..<k { target[c] += own[c] + mean[c] }
         }
     }
 }

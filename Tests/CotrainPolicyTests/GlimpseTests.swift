@@ -108,6 +108,32 @@ import Testing
         for p in without.parameters { #expect(model.parameter(p.name)?.tensor.values == p.tensor.values, "\(p.name) changed") }
     }
 
+    @Test("with a glimpse the orientation head reads it, so its loss trains what the action tokens read")
+    func orientationHeadReadsTheGlimpse() throws {
+        var config = Self.config()
+        config.orientation = true
+        let model = Fixture.model(config, seed: 8)
+        #expect(model.parameter("shared.orientation.head.weight")?.shape.dims == [2, config.expertWidth])
+        var rng = Xoshiro256(seed: 11)
+        let batch = PolicyBatch((0..<4).map { _ in
+            var s = Fixture.robot(Fixture.armA, &rng)
+            s.wristImage = Fixture.image(&rng)
+            s.orientation = [0.6, 0.8]
+            return s
+        })
+        let tape = Tape(threads: 1)
+        var flops = FlopCount()
+        let (total, losses) = try model.lossForward(
+            tape, batch, weights: LossWeights(flow: 0, text: 0, tokens: 0, orientation: 1), noiseSeed: 1, flops: &flops)
+        #expect(losses.orientationSamples == 4)
+        tape.backward(total)
+        let grad = try #require(model.parameter("shared.glimpse.in.weight")?.tensor.gradient)
+        #expect(grad.contains { $0 != 0 })
+        let observation = PolicyObservation(
+            image: Fixture.image(&rng), wristImage: Fixture.image(&rng), proprio: [0, 0, 0], instruction: "red", embodiment: "arm_a")
+        #expect(try model.orientation(observation)?.count == 2)
+    }
+
     @Test("a model with a glimpse saves, loads and acts the same; configs are checked")
     func roundTripAndValidation() throws {
         let config = Self.config(glimpse: 8)
