@@ -48,10 +48,20 @@ extension PolicyModel {
         if let points, let pointerCondition, let pointerState {
             let state = tape.sliceTokens(trunk, start: config.proprioToken, count: 1)
             var sum = tape.add(linear(tape, points, pointerCondition, &flops), linear(tape, state, pointerState, &flops))
-            if let glimpse { sum = tape.add(sum, tape.reshape(glimpse, sum.shape)) }
+            if let glimpse { sum = tape.add(sum, tape.reshape(glimpseConditioning(tape, glimpse, flops: &flops), sum.shape)) }
             condition = tape.reshape(sum, Shape(b, config.expertWidth))
         }
         return ExpertContext(keyValues: kv, keyMask: keyMask, condition: condition)
+    }
+
+    /// What a glimpse adds to every action token: its features or, with an orientation
+    /// head, only the head's (cos ψ, sin ψ) through `shared.glimpse.condition`. The
+    /// narrow path carries the yaw the labels train and nothing else: fed the whole
+    /// window, policies memorised scenes by it and missed cylinders more often
+    /// (docs/study.md, seventh round).
+    func glimpseConditioning(_ tape: Tape, _ glimpse: Tensor, flops: inout FlopCount) -> Tensor {
+        guard let glimpseCondition, let orientationHead else { return glimpse }
+        return linear(tape, linear(tape, glimpse, orientationHead, &flops), glimpseCondition, &flops)
     }
 
     /// The expert over action inputs at times `time (B)` → normed features `(B, H, E)`.

@@ -74,6 +74,9 @@ public final class PolicyModel {
     /// The glimpse's MLP: the stem's window → expert width → expert width, added to every
     /// action token (`PolicyConfig.glimpse`).
     let glimpseIn: LinearLayer?, glimpseOut: LinearLayer?
+    /// With an orientation head too: its (cos ψ, sin ψ) → the vector added to every
+    /// action token, in place of the glimpse's features (`PolicyConfig.glimpse`).
+    let glimpseCondition: LinearLayer?
     /// Raster position → stem row, for the pointers' surround (`PolicyConfig.pointerSurround`).
     let surroundOrder: IndexTensor?
     let textEmbedding: Parameter, textPositions: Parameter, textHead: LinearLayer
@@ -190,8 +193,9 @@ public final class PolicyModel {
         if let g = config.glimpse, let k = config.stemChannels {
             glimpseIn = b.linear("shared.glimpse.in", e, g * g * k)
             glimpseOut = b.linear("shared.glimpse.out", e, e)
+            glimpseCondition = config.orientation == true ? b.linear("shared.glimpse.condition", e, 2) : nil
         } else {
-            (glimpseIn, glimpseOut) = (nil, nil)
+            (glimpseIn, glimpseOut, glimpseCondition) = (nil, nil, nil)
         }
         parameters = b.parameters
     }

@@ -108,7 +108,7 @@ import Testing
         for p in without.parameters { #expect(model.parameter(p.name)?.tensor.values == p.tensor.values, "\(p.name) changed") }
     }
 
-    @Test("with a glimpse the orientation head reads it, so its loss trains what the action tokens read")
+    @Test("with a glimpse the orientation head reads it, and the action tokens read the head's estimate")
     func orientationHeadReadsTheGlimpse() throws {
         var config = Self.config()
         config.orientation = true
@@ -132,6 +132,18 @@ import Testing
         let observation = PolicyObservation(
             image: Fixture.image(&rng), wristImage: Fixture.image(&rng), proprio: [0, 0, 0], instruction: "red", embodiment: "arm_a")
         #expect(try model.orientation(observation)?.count == 2)
+
+        // The action tokens get the head's two numbers, not the window's features: the
+        // action loss alone trains the head through `shared.glimpse.condition`.
+        #expect(model.parameter("shared.glimpse.condition.weight")?.shape.dims == [config.expertWidth, 2])
+        for p in model.parameters { p.tensor.zeroGrad() }
+        let actionTape = Tape(threads: 1)
+        let (actionTotal, _) = try model.lossForward(actionTape, batch, weights: LossWeights(text: 0, tokens: 0), noiseSeed: 2, flops: &flops)
+        actionTape.backward(actionTotal)
+        for name in ["shared.glimpse.condition.weight", "shared.orientation.head.weight", "shared.glimpse.in.weight"] {
+            let g = try #require(model.parameter(name)?.tensor.gradient)
+            #expect(g.contains { $0 != 0 }, "\(name) has no gradient from the action loss")
+        }
     }
 
     @Test("a model with a glimpse saves, loads and acts the same; configs are checked")
