@@ -25,8 +25,8 @@ extension PolicyModel {
                 }
             }
         }
-        let table = tape.reshape(stem, Shape(stem.count / k, k))
-        let window = tape.embedding(table, indices: indices, shape: Shape(b, g * g * k))
+        // The embedding reads `stem` as `stem.count / K` rows of K: no copy.
+        let window = tape.embedding(stem, indices: indices, shape: Shape(b, g * g * k))
         return linear(tape, tape.gelu(linear(tape, window, glimpseIn, &flops)), glimpseOut, &flops)
     }
 

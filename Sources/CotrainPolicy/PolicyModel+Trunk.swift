@@ -228,7 +228,9 @@ extension PolicyModel {
             patches = tape.concatTokens(patches, tape.sliceTokens(trunk, start: camera * config.cameraTokens, count: config.patchTokens))
         }
         patches = tape.reshape(patches, Shape(b * cams, config.patchTokens, c))
-        var map = tape.reshape(stem, Shape(b * cams, config.imageSize * config.imageSize, config.stemChannels!))
+        // The stem's output is already `(B·cameras, pixels, K)`; a reshape would copy it.
+        let mapShape = Shape(b * cams, config.imageSize * config.imageSize, config.stemChannels!)
+        var map = stem.shape == mapShape ? stem : tape.reshape(stem, mapShape)
         if let radius = config.pointerSurround, let surroundOrder {
             map = tape.surround(map, order: surroundOrder, side: config.imageSize, radius: radius)
         }
