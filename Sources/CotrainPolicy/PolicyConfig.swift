@@ -88,7 +88,9 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// pointer's point, through a small MLP into every action token. The trunk sees a
     /// cube through 16-pixel patches wherever it falls in them, so its yaw (a few pixels
     /// of edge at hover height) was at chance; centred, the same edges are always in the
-    /// same place of the window, and a linear map can read them. nil: off.
+    /// same place of the window, and a linear map can read them. With `orientation`,
+    /// the orientation head reads the glimpse and the action tokens get only the head's
+    /// (cos ψ, sin ψ): the yaw, without a second copy of the scene to memorise. nil: off.
     public var glimpse: Int?
     /// The window sides `glimpse` may take.
     public static let glimpseRange = 4...32

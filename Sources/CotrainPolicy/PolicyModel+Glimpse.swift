@@ -6,7 +6,7 @@ import CotrainTensor
 extension PolicyModel {
     /// The glimpse features `(B, E)` for models with a glimpse (nil otherwise): the
     /// stem's `(B·cameras, pixels, K)` map gathered in a `g×g` window of each sample's
-    /// wrist image, centred on pixel nearest the object pointer's (first pointer's)
+    /// wrist image, centred on the pixel nearest the object pointer's (first pointer's)
     /// point there and shifted inside the image at its edges, through a two-layer MLP.
     /// The window's position is not differentiated (the pointing loss trains the
     /// pointer); its contents are, into the stem.
