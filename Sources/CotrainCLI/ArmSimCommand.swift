@@ -75,7 +75,6 @@ enum ArmSimCommand {
         })
 }
 
-/// Parses "WxH" (default 64x64).
 /// `--wrist-fov DEG`: the wrist camera's vertical field of view, within the range the
 /// simulator and the episode files accept (default 70).
 func parseWristFieldOfView(_ args: inout Arguments) throws -> Float {
@@ -83,6 +82,7 @@ func parseWristFieldOfView(_ args: inout Arguments) throws -> Float {
     return Float(try args.double("--wrist-fov", default: Double(Camera.defaultWristFieldOfView), range: Double(range.lowerBound)...Double(range.upperBound)))
 }
 
+/// Parses "WxH" (default 64x64).
 func parseImageSize(_ text: String?, command: String) throws -> (Int, Int) {
     guard let text else { return (64, 64) }
     let parts = text.split(separator: "x").compactMap { Int($0) }

@@ -27,9 +27,9 @@ struct ActionInput {
 extension PolicyModel {
     /// Projects the trunk output into every expert layer's keys and values.
     /// `points` are the pointers' output (models with pointers), `glimpse` the
-    /// glimpse's `(B, E)` features (models with a glimpse).
+    /// glimpse's output (models with a glimpse).
     func expertContext(
-        _ tape: Tape, trunk: Tensor, prefix: EncodedPrefix, points: Tensor?, glimpse: Tensor? = nil, flops: inout FlopCount
+        _ tape: Tape, trunk: Tensor, prefix: EncodedPrefix, points: Tensor?, glimpse: GlimpseOutput? = nil, flops: inout FlopCount
     ) -> ExpertContext {
         let (b, t, h) = (prefix.batch, prefix.sequenceLength, config.chunkLength)
         let keyMask = tape.constant(Shape(b, t + h))
@@ -59,9 +59,9 @@ extension PolicyModel {
     /// narrow path carries the yaw the labels train and nothing else: fed the whole
     /// window, policies memorised scenes by it and missed cylinders more often
     /// (docs/study.md, seventh round).
-    func glimpseConditioning(_ tape: Tape, _ glimpse: Tensor, flops: inout FlopCount) -> Tensor {
-        guard let glimpseCondition, let orientationHead else { return glimpse }
-        return linear(tape, linear(tape, glimpse, orientationHead, &flops), glimpseCondition, &flops)
+    func glimpseConditioning(_ tape: Tape, _ glimpse: GlimpseOutput, flops: inout FlopCount) -> Tensor {
+        guard let glimpseCondition, let orientation = glimpse.orientation else { return glimpse.features }
+        return linear(tape, orientation, glimpseCondition, &flops)
     }
 
     /// The expert over action inputs at times `time (B)` → normed features `(B, H, E)`.

@@ -3,6 +3,14 @@
 // wherever the object is in the image (PolicyConfig.glimpse, docs/model.md).
 import CotrainTensor
 
+/// One pass of the glimpse: its `(B, E)` features and, in models with an orientation
+/// head, the head's `(B, 2)` estimate from them (computed once, read by the orientation
+/// loss and by the action tokens).
+struct GlimpseOutput {
+    let features: Tensor
+    let orientation: Tensor?
+}
+
 extension PolicyModel {
     /// The glimpse features `(B, E)` for models with a glimpse (nil otherwise): the
     /// stem's `(B·cameras, pixels, K)` map gathered in a `g×g` window of each sample's
@@ -10,7 +18,7 @@ extension PolicyModel {
     /// point there and shifted inside the image at its edges, through a two-layer MLP.
     /// The window's position is not differentiated (the pointing loss trains the
     /// pointer); its contents are, into the stem.
-    func glimpseForward(_ tape: Tape, stem: Tensor, points: Tensor, slot: String, flops: inout FlopCount) -> Tensor? {
+    func glimpseForward(_ tape: Tape, stem: Tensor, points: Tensor, slot: String, flops: inout FlopCount) -> GlimpseOutput? {
         guard let g = config.glimpse, let glimpseIn, let glimpseOut, let k = config.stemChannels, config.cameras == 2 else { return nil }
         let (side, cams, b) = (config.imageSize, config.cameras, points.shape[0])
         let wristPoint = 2 * config.pointers!  // first wrist-camera value of a sample's points
@@ -27,7 +35,8 @@ extension PolicyModel {
         }
         // The embedding reads `stem` as `stem.count / K` rows of K: no copy.
         let window = tape.embedding(stem, indices: indices, shape: Shape(b, g * g * k))
-        return linear(tape, tape.gelu(linear(tape, window, glimpseIn, &flops)), glimpseOut, &flops)
+        let features = linear(tape, tape.gelu(linear(tape, window, glimpseIn, &flops)), glimpseOut, &flops)
+        return GlimpseOutput(features: features, orientation: orientationHead.map { linear(tape, features, $0, &flops) })
     }
 
     /// First pixel of a `window`-wide span of a `side`-pixel axis centred at `coordinate`

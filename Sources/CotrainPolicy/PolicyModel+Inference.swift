@@ -110,7 +110,7 @@ extension PolicyModel {
     /// the pointers' points for models with pointers (and the glimpse for models with one).
     private func observe(
         _ observations: [PolicyObservation], tape: Tape, flops: inout FlopCount
-    ) throws(PolicyError) -> (items: [PrefixItem], prefix: EncodedPrefix, trunk: Tensor, points: Tensor?, glimpse: Tensor?) {
+    ) throws(PolicyError) -> (items: [PrefixItem], prefix: EncodedPrefix, trunk: Tensor, points: Tensor?, glimpse: GlimpseOutput?) {
         var items: [PrefixItem] = []
         for o in observations {
             guard config.embodiment(o.embodiment) != nil else {
@@ -129,7 +129,7 @@ extension PolicyModel {
         let prefix = try encodePrefix(tape, items, slot: "infer", trim: true)
         let (trunk, stem) = trunkPass(tape, prefix, flops: &flops)
         var points: Tensor?
-        var glimpse: Tensor?
+        var glimpse: GlimpseOutput?
         if config.pointers != nil, let stem {
             points = pointerForward(tape, trunk: trunk, stem: stem, flops: &flops)
             glimpse = glimpseForward(tape, stem: stem, points: points!, slot: "infer", flops: &flops)
@@ -163,10 +163,11 @@ extension PolicyModel {
         return orientationForward(tape, trunk: observed.trunk, glimpse: observed.glimpse, flops: &flops)?.values
     }
 
-    /// The orientation head over the glimpse (models with one) or the trunk's state token.
-    func orientationForward(_ tape: Tape, trunk: Tensor, glimpse: Tensor?, flops: inout FlopCount) -> Tensor? {
+    /// The orientation head's estimate: from the glimpse's pass (models with one) or over
+    /// the trunk's state token.
+    func orientationForward(_ tape: Tape, trunk: Tensor, glimpse: GlimpseOutput?, flops: inout FlopCount) -> Tensor? {
         guard let orientationHead else { return nil }
-        if let glimpse { return linear(tape, glimpse, orientationHead, &flops) }
+        if let estimate = glimpse?.orientation { return estimate }
         return linear(tape, tape.sliceTokens(trunk, start: config.proprioToken, count: 1), orientationHead, &flops)
     }
 

@@ -22,7 +22,7 @@ extension PolicyModel {
         var losses = PolicyLosses()
         var parts: [(Tensor, Float)] = []
         var points: Tensor?
-        var glimpse: Tensor?
+        var glimpse: GlimpseOutput?
         if config.pointers != nil, let stem {
             points = pointerForward(tape, trunk: trunkOut, stem: stem, flops: &flops)
             glimpse = glimpseForward(tape, stem: stem, points: points!, slot: "train", flops: &flops)
@@ -128,7 +128,7 @@ extension PolicyModel {
     /// Flow matching (x_t = t·noise + (1−t)·a, predict noise − a, MSE) or L1
     /// regression (predict a from zeros at t = 1) on samples with `flowWeight > 0`.
     private func actionLoss(
-        _ tape: Tape, _ trunkOut: Tensor, _ prefix: EncodedPrefix, _ pointed: (points: Tensor?, glimpse: Tensor?), _ samples: [PolicySample],
+        _ tape: Tape, _ trunkOut: Tensor, _ prefix: EncodedPrefix, _ pointed: (points: Tensor?, glimpse: GlimpseOutput?), _ samples: [PolicySample],
         _ chunks: [(values: [Float], valid: Int)?], noiseSeed: UInt64, flops: inout FlopCount
     ) -> (loss: Tensor, count: Int)? {
         let (b, h) = (samples.count, config.chunkLength)
@@ -205,7 +205,7 @@ extension PolicyModel {
     /// Squared error of the orientation head's (cos ψ, sin ψ) against the labelled
     /// samples' (`PolicySample.orientation`), mean over the labelled samples.
     private func orientationLoss(
-        _ tape: Tape, _ trunk: Tensor, _ glimpse: Tensor?, _ samples: [PolicySample], flops: inout FlopCount
+        _ tape: Tape, _ trunk: Tensor, _ glimpse: GlimpseOutput?, _ samples: [PolicySample], flops: inout FlopCount
     ) -> (loss: Tensor, count: Int)? {
         guard orientationHead != nil else { return nil }
         let members = samples.indices.filter { samples[$0].orientation?.count == 2 }

@@ -203,14 +203,14 @@ public final class PolicyModel {
     /// Image coordinates in [−1, 1] (x right, y down, pixel centres) of the stem's rows,
     /// which run patch by patch (see `fillNeighbourhoods`).
     static func stemCoordinates(_ config: PolicyConfig) -> Tensor {
-        let (side, p) = (config.imageSize, config.patchSize)
-        let grid = side / p
-        var values: [Float] = []
-        values.reserveCapacity(2 * side * side)
-        for py in 0..<grid { for px in 0..<grid { for dy in 0..<p { for dx in 0..<p {
-            values.append((Float(px * p + dx) + 0.5) / Float(side) * 2 - 1)
-            values.append((Float(py * p + dy) + 0.5) / Float(side) * 2 - 1)
-        } } } }
+        let side = config.imageSize
+        var values = [Float](repeating: 0, count: 2 * side * side)
+        for y in 0..<side {
+            for x in 0..<side {
+                let row = stemRow(x: x, y: y, config)
+                (values[2 * row], values[2 * row + 1]) = ((Float(x) + 0.5) / Float(side) * 2 - 1, (Float(y) + 0.5) / Float(side) * 2 - 1)
+            }
+        }
         return Tensor(shape: Shape(side * side, 2), values: values)
     }
 

@@ -42,27 +42,19 @@ func boxMeanRaster(
             }
         }
     }
-    // Vertical over the horizontal sums, scaled.
-    for x in 0..<side {
-        var sum = [Float](repeating: 0, count: k)
-        for y in 0...Swift.min(radius, side - 1) {
-            let src = scratch + (y * side + x) * k
-            for c in 0..<k { sum[c] += src[c] }
+    // Vertical over the horizontal sums, a row of running sums at a time (contiguous,
+    // so it vectorises), scaled into `result`.
+    let rowWidth = side * k, sum = result + (side - 1) * rowWidth
+    // The last output row doubles as the running sum until it is written itself.
+    for i in 0..<rowWidth { sum[i] = 0 }
+    for y in 0...Swift.min(radius, side - 1) { for i in 0..<rowWidth { sum[i] += scratch[y * rowWidth + i] } }
+    for y in 0..<side {
+        if y > 0 {
+            if y + radius < side { for i in 0..<rowWidth { sum[i] += scratch[(y + radius) * rowWidth + i] } }
+            if y - radius - 1 >= 0 { for i in 0..<rowWidth { sum[i] -= scratch[(y - radius - 1) * rowWidth + i] } }
         }
-        for y in 0..<side {
-            if y > 0 {
-                if y + radius < side {
-                    let add = scratch + ((y + radius) * side + x) * k
-                    for c in 0..<k { sum[c] += add[c] }
-                }
-                if y - radius - 1 >= 0 {
-                    let drop = scratch + ((y - radius - 1) * side + x) * k
-                    for c in 0..<k { sum[c] -= drop[c] }
-                }
-            }
-            let dst = result + (y * side + x) * k
-            for c in 0..<k { dst[c] = sum[c] * scale }
-        }
+        let dst = result + y * rowWidth
+        for i in 0..<rowWidth { dst[i] = sum[i] * scale }
     }
 }
 

@@ -63,7 +63,7 @@ import Testing
             p[s * model.config.pointerOutputs + 2] = x
             p[s * model.config.pointerOutputs + 3] = y
         }
-        let g = try #require(model.glimpseForward(tape, stem: stem, points: p, slot: "test", flops: &flops))
+        let g = try #require(model.glimpseForward(tape, stem: stem, points: p, slot: "test", flops: &flops)).features
         #expect(g.shape == Shape(items.count, model.config.expertWidth))
         return PolicyModel.rows(g, count: items.count)
     }
