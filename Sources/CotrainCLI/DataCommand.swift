@@ -31,7 +31,7 @@ enum DataCommand {
             Usage: cotrain data collect --store DIR --embodiment E --tasks T1,T2,… --count N --seed S
                                         [--shifts P1,…] [--held-out-colours C1,…] [--colours C1,…]
                                         [--source NAME] [--image-size N] [--wrist] [--perturbation F]
-                                        [--misses F]
+                                        [--misses F] [--after-success N]
 
             Episode i demonstrates task i mod |tasks| under shift ⌊i/|tasks|⌋ mod |shifts|,
             from a seed derived from S and i: the same arguments give the same bytes.
@@ -56,6 +56,11 @@ enum DataCommand {
                                      executes a first grasp aimed beside the object, and
                                      records how an expert recovers from it (reopen, go
                                      back above the object, grasp again)
+              --after-success N      keep recording N steps (0…64; default 0) after the
+                                     task succeeds: the release and the gripper rising
+                                     after a place, the hold after a pick (the episode
+                                     otherwise ends on its succeeding step, so a place
+                                     shows "open the gripper" once, as its last action)
 
             Example:
               cotrain data collect --store lab/episodes --embodiment ur5e --tasks pick,place --count 200 --seed 1 --wrist
@@ -75,6 +80,7 @@ enum DataCommand {
             plan.wristFieldOfView = try parseWristFieldOfView(&args)
             plan.perturbation = Float(try args.double("--perturbation", default: 0, range: 0...1))
             plan.misses = Float(try args.double("--misses", default: 0, range: 0...1))
+            plan.afterSuccess = try args.int("--after-success", default: 0, range: CollectPlan.afterSuccessRange)
             guard plan.count >= 0 else { throw UsageError(message: "--count N is required", command: "data collect") }
             try plan.validate()
             try args.finish()

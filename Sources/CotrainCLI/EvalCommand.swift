@@ -42,6 +42,11 @@ enum EvalCommand {
                                   samples the learned distribution, 0 takes the one
                                   deterministic chunk from the noise's mean (default: the
                                   recipe's model.sampling_noise, else 1)
+              --ensemble M        temporal ensembling: sample a chunk every step and
+                                  execute the mean of every chunk's action for that step,
+                                  a chunk sampled a steps ago weighted exp(-M·a); M ≥ 0
+                                  (default: the recipe's model.temporal_ensemble, else
+                                  off: execute chunks as sampled)
               --paced             hold the rate in the simulator too (bridges always do)
               --yes               do not ask before each real episode
               --json              print the results JSON instead of tables
@@ -86,6 +91,12 @@ enum EvalCommand {
                 }
                 return s
             }
+            let ensemble = try args.option("--ensemble").map { text -> Float in
+                guard let m = Float(text), TemporalEnsemble.decayRange.contains(m) else {
+                    throw UsageError(message: "--ensemble must be a number within \(TemporalEnsemble.decayRange), got '\(text)'", command: "eval")
+                }
+                return m
+            }
             let paced = args.flag("--paced"), yes = args.flag("--yes")
             guard robotKind == "sim" || robotKind == "bridge" else { throw UsageError(message: "--robot must be sim or bridge", command: "eval") }
             guard robotKind == "sim" || bridge != nil else { throw UsageError(message: "--robot bridge needs --bridge HOST:PORT", command: "eval") }
@@ -112,7 +123,7 @@ enum EvalCommand {
                 settings.progress = { view.show($0) }
                 if robotKind == "sim" {
                     var person = UnattendedOperator()
-                    return try withProvider(name, noiseScale: noise) { provider in
+                    return try withProvider(name, noiseScale: noise, ensembleDecay: ensemble) { provider in
                         // The simulator renders the wrist camera only for policies that read it,
                         // as they were trained (its field of view).
                         var robot = SimRobot(embodiment ?? .ur5e, config: (provider as? CheckpointPolicyProvider)?.simConfig ?? SimConfig())
@@ -124,7 +135,7 @@ enum EvalCommand {
                     throw UsageError(message: "the bridge drives a \(robot.capabilities.embodiment.rawValue), not a \(embodiment.rawValue)", command: "eval")
                 }
                 var person = TerminalOperator()
-                return try withProvider(name, noiseScale: noise) { provider in
+                return try withProvider(name, noiseScale: noise, ensembleDecay: ensemble) { provider in
                     try EvaluationHarness.run(suite: suite, robot: &robot, robotName: "bridge \(bridge!)", provider: provider, operator: &person, options: settings, stop: stop)
                 }
             }
@@ -144,7 +155,7 @@ enum EvalCommand {
         })
 
     /// Calls `body` with the provider named `name`: `expert`, `hold`, or a checkpoint file.
-    static func withProvider<T>(_ name: String, noiseScale: Float? = nil, _ body: (any PolicyProvider) throws -> T) throws -> T {
+    static func withProvider<T>(_ name: String, noiseScale: Float? = nil, ensembleDecay: Float? = nil, _ body: (any PolicyProvider) throws -> T) throws -> T {
         switch name {
         case "expert": return try body(ExpertPolicyProvider())
         case "hold": return try body(HoldPolicyProvider())
@@ -154,6 +165,7 @@ enum EvalCommand {
             }
             let provider = try CheckpointPolicyProvider(path: name)
             if let noiseScale { provider.noiseScale = noiseScale }
+            if let ensembleDecay { provider.ensembleDecay = ensembleDecay }
             return try body(provider)
         }
     }

@@ -36,6 +36,11 @@ public struct CollectPlan: Sendable, Equatable {
     /// Fraction of grasping episodes whose first grasp is executed off the object while
     /// the recorded actions recover from it (0: none); see `ScriptedExpert.record`.
     public var misses: Float = 0
+    /// Steps recorded after the task succeeds, while it stays succeeded (the expert's
+    /// release and retreat); see `ScriptedExpert.record`.
+    public var afterSuccess = 0
+    /// The values `afterSuccess` may take.
+    public static let afterSuccessRange = 0...64
 
     /// A plan with defaults for the optional fields.
     public init(embodiment: EmbodimentKind, tasks: [TaskFamily], count: Int, seed: UInt64) {
@@ -62,6 +67,9 @@ public struct CollectPlan: Sendable, Equatable {
         }
         guard misses.isFinite, (0...1).contains(misses) else {
             throw .invalidArgument("--misses must be within 0...1 (a fraction of the grasping episodes), got \(misses)")
+        }
+        guard Self.afterSuccessRange.contains(afterSuccess) else {
+            throw .invalidArgument("--after-success must be within \(Self.afterSuccessRange) steps, got \(afterSuccess)")
         }
         guard EpisodeMetadata.isValidSource(source) else {
             throw .invalidArgument("--source \"\(source)\" must be 1–64 letters, digits, '-' or '_'")
@@ -107,7 +115,8 @@ public enum EpisodeCollector {
             let (family, shiftName, seed) = plan.episode(i)
             let shift = shiftName.flatMap { DistributionShift.presets[$0] } ?? .none
             let episode = ScriptedExpert.record(
-                env: &env, task: TaskSpec(family, scene: scene), seed: seed, shifts: shift, perturbation: plan.perturbation, misses: plan.misses)
+                env: &env, task: TaskSpec(family, scene: scene), seed: seed, shifts: shift, perturbation: plan.perturbation, misses: plan.misses,
+                afterSuccess: plan.afterSuccess)
             var record = EpisodeRecord(episode: episode, source: plan.source, shifts: shiftName.map { [$0] } ?? [], scene: scene)
             if plan.wristCamera { record.metadata.wristFieldOfView = plan.wristFieldOfView }
             added.append(try store.add(record))

@@ -23,6 +23,10 @@ public final class CheckpointPolicyProvider: PolicyProvider {
     /// `samplingNoise` (recipe `model.sampling_noise`) unless `cotrain eval --noise`
     /// sets it; 1: sample the learned distribution, 0: deterministic.
     public var noiseScale: Float
+    /// Temporal ensembling (see `TemporalEnsemble`): nil executes chunks as
+    /// sampled (`executeSteps` at a time); m ≥ 0 re-plans every step and executes the
+    /// weighted mean of every earlier chunk's prediction for it.
+    public var ensembleDecay: Float?
 
     /// Loads the checkpoint at `path`; `threads` sets the inference threads (1 is
     /// fastest for one observation at a time on small models).
@@ -42,6 +46,7 @@ public final class CheckpointPolicyProvider: PolicyProvider {
         self.step = step
         self.recipeHash = recipeHash
         noiseScale = model.config.samplingNoise ?? 1
+        ensembleDecay = model.config.ensembleDecay
     }
 
     /// `runs/vl/checkpoint.safetensors` → `vl`; `policy.safetensors` → `policy`.
@@ -73,6 +78,7 @@ public final class CheckpointPolicyProvider: PolicyProvider {
         }
         var policy = LearnedPolicy(model: model, embodiment: kind, toolFrame: frame)
         policy.noiseScale = noiseScale
+        policy.ensemble = ensembleDecay.map(TemporalEnsemble.init)
         return policy
     }
 
@@ -97,6 +103,10 @@ public struct LearnedPolicy: Policy {
     var calls: UInt64 = 0
     /// Scale of the start noise (see `CheckpointPolicyProvider.noiseScale`).
     var noiseScale: Float = 1
+    /// Temporal ensembling (see `TemporalEnsemble`): when set, the policy samples a
+    /// whole chunk every step and executes one action, the weighted mean of the plans
+    /// covering it.
+    var ensemble: TemporalEnsemble?
 
     /// A policy for `embodiment` (must be one of the model's).
     init(model: PolicyModel, embodiment: String, toolFrame: ToolFrame? = nil) {
@@ -105,7 +115,7 @@ public struct LearnedPolicy: Policy {
         self.toolFrame = toolFrame
     }
 
-    public mutating func reset() { calls = 0 }
+    public mutating func reset() { calls = 0; ensemble?.reset() }
 
     /// The first `executeSteps` actions of the sampled chunk, in the robot's units
     /// (joint deltas: a tool-frame model's tool motions go through inverse kinematics).
@@ -114,7 +124,12 @@ public struct LearnedPolicy: Policy {
         if let toolFrame { input.proprio = toolFrame.proprio(observation.proprio) }
         defer { calls += 1 }
         do {
-            let chunk = Array(try model.act(input, seed: 0x5EED_0000 &+ calls, noiseScale: noiseScale).prefix(model.config.executeSteps))
+            let sampled = try model.act(input, seed: 0x5EED_0000 &+ calls, noiseScale: noiseScale)
+            var chunk = Array(sampled.prefix(model.config.executeSteps))
+            if var ensemble {
+                chunk = [ensemble.next(sampled)]
+                self.ensemble = ensemble
+            }
             return toolFrame?.jointActions(armProprio: observation.proprio, chunk: chunk) ?? chunk
         } catch {
             // makePolicy checked the robot; a failure here is a bug, not an input problem.

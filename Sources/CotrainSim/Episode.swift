@@ -87,9 +87,15 @@ extension ScriptedExpert {
     /// open. Once the off-aim expert has missed and reopened it aims right, and its own
     /// actions are recorded from then on. The data then show how to recover from a
     /// missed grasp, which clean demonstrations (whose grasps almost never miss) do not.
+    ///
+    /// `afterSuccess` > 0 keeps recording that many steps once the task has succeeded,
+    /// while it stays succeeded: the expert's follow-through (the gripper opening and
+    /// rising after a place, holding after a pick). Without it an episode ends on the
+    /// step that succeeds, so a place shows "open the gripper" once, as its last action,
+    /// and a policy's chunks never see what follows it.
     public static func record(
         env: inout SimEnvironment, task: TaskSpec, seed: UInt64, shifts: DistributionShift = .none, perturbation: Float = 0,
-        misses: Float = 0
+        misses: Float = 0, afterSuccess: Int = 0
     ) -> Episode {
         var expert = ScriptedExpert(embodiment: env.embodiment, seed: seed)
         var noise = SimRandom(seed: seed, stream: 0xDA27)
@@ -107,7 +113,9 @@ extension ScriptedExpert {
             imageWidth: env.config.imageWidth, imageHeight: env.config.imageHeight, images: [], wristImages: [],
             proprio: [], proprioDimension: e.dof + 1, actions: [], actionDimension: e.dof + 1, annotations: [],
             success: false, milestonesReached: 0, milestoneCount: env.milestones.count)
-        while !env.isDone {
+        var followThrough = 0
+        while !env.isDone || (env.success && followThrough < afterSuccess) {
+            if env.success { followThrough += 1 }
             // The off-aim expert has missed and reopened (it aims right now), or grasped
             // after all: from here on it is the demonstrator.
             if let off = offAim, off.style.graspOffset == .zero || env.world.held != nil { (expert, offAim) = (off, nil) }

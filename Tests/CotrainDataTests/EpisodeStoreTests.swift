@@ -55,6 +55,11 @@ import CotrainSim
             (plan.perturbation, plan.misses) = (perturbation, misses)
             #expect { try plan.validate() } throws: { "\($0)".contains(word) }
         }
+        for steps in [-1, 65] {
+            var plan = smallPlan(.ur5e, count: 1, seed: 1)
+            plan.afterSuccess = steps
+            #expect { try plan.validate() } throws: { "\($0)".contains("--after-success") }
+        }
     }
 
     @Test func severalEmbodimentsShareAStoreAndSummarise() throws {

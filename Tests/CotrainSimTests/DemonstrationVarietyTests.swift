@@ -132,4 +132,30 @@ import Testing
         }
         #expect((8...28).contains(missed), "\(missed)/60 episodes missed first")
     }
+
+    @Test("after-success steps extend an episode with the expert's follow-through: a place shows the gripper opening and rising, not one open command at its very end")
+    func afterSuccessRecordsTheFollowThrough() {
+        for seed in UInt64(1)...4 {
+            for family in [TaskFamily.pick, .place] {
+                var env = SimEnvironment(embodiment: .ur5e, config: Self.config)
+                let plain = ScriptedExpert.record(env: &env, task: TaskSpec(family), seed: seed, perturbation: 0.02)
+                let longer = ScriptedExpert.record(env: &env, task: TaskSpec(family), seed: seed, perturbation: 0.02, afterSuccess: 4)
+                #expect(plain.success && longer.success)
+                #expect(longer.steps == plain.steps + 4)
+                let n = plain.actionDimension
+                #expect(Array(longer.actions.prefix(plain.actions.count)) == plain.actions, "the episode up to success is unchanged")
+                #expect(Array(longer.annotations.prefix(plain.steps)) == plain.annotations)
+                let tail = longer.annotations.suffix(5)
+                if family == .place {
+                    #expect(plain.annotations.last == "open the gripper")
+                    #expect(plain.annotations.filter { $0 == "open the gripper" }.count == 1, "without follow-through a place opens once")
+                    #expect(tail.filter { $0 == "open the gripper" }.count == 2 && tail.last == "move the gripper up", "\(tail)")
+                    // Every step from the release on commands an open gripper.
+                    for t in (longer.steps - 5)..<longer.steps { #expect(longer.actions[t * n + n - 1] <= 0) }
+                } else {
+                    #expect(tail.allSatisfy { $0.hasPrefix("lift") }, "a pick holds the object up: \(tail)")
+                }
+            }
+        }
+    }
 }
