@@ -71,6 +71,7 @@ public struct PolicyAdapter: Sendable {
         c.pointerSurround = m.pointerSurround > 0 ? m.pointerSurround : nil
         c.orientation = recipe.lossWeights.orientation > 0 ? true : nil
         c.samplingNoise = m.samplingNoise != 1 ? Float(m.samplingNoise) : nil
+        c.ensembleDecay = m.temporalEnsemble.map(Float.init)
         c.width = m.width; c.layers = m.layers; c.heads = m.heads
         c.expertLayers = m.expertLayers; c.expertWidth = m.expertWidth
         c.chunkLength = m.chunk; c.executeSteps = max(1, m.chunk / 2)

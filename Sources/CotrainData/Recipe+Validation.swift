@@ -1,6 +1,7 @@
 // Recipe checks: structural ones at parse time (`validate()`), and the ones that need
 // to know the node's data at train time (`validate(against:)`).
 import CotrainPolicy
+import CotrainRuntime
 import CotrainSim
 
 /// What training data a node has, for ``Recipe/validate(against:)``.
@@ -49,6 +50,11 @@ extension Recipe {
         }
         guard m.samplingNoise.isFinite, PolicyConfig.samplingNoiseRange.contains(Float(m.samplingNoise)) else {
             throw .invalidValue(path: "model.sampling_noise", reason: "must be within \(PolicyConfig.samplingNoiseRange), got \(m.samplingNoise)")
+        }
+        if let decay = m.temporalEnsemble {
+            guard decay.isFinite, TemporalEnsemble.decayRange.contains(Float(decay)) else {
+                throw .invalidValue(path: "model.temporal_ensemble", reason: "must be within \(TemporalEnsemble.decayRange) (the weight of a plan a steps old is exp(-value·a)), got \(decay)")
+            }
         }
         guard m.proprioDropout.isFinite, (0...0.9).contains(m.proprioDropout) else {
             throw .invalidValue(path: "model.proprio_dropout", reason: "must be within 0...0.9, got \(m.proprioDropout)")

@@ -32,6 +32,9 @@ public struct ModelConfig: Sendable, Equatable {
     /// Scale of the start noise when the policy samples a chunk (`PolicyConfig.samplingNoise`;
     /// 1: sample the learned distribution, 0: deterministic).
     public var samplingNoise = 1.0
+    /// Temporal ensembling when the policy is deployed (`PolicyConfig.ensembleDecay`,
+    /// `TemporalEnsemble`): nil executes chunks as sampled.
+    public var temporalEnsemble: Double? = nil
     /// Language-conditioned pointers per camera (0: off; needs a stem); see
     /// `PolicyConfig.pointers`.
     public var pointers = 0

@@ -117,9 +117,10 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     public var samplingNoise: Float?
     /// The scales `samplingNoise` (and `cotrain eval --noise`) may take.
     public static let samplingNoiseRange: ClosedRange<Float> = 0...2
-    /// Temporal ensembling at deployment (recipe `model.temporal_ensemble`, `cotrain eval
-    /// --ensemble`): nil executes each chunk's first `executeSteps` actions; m re-plans
-    /// every step and executes the mean of the chunks covering it, weighted exp(−m·age).
+    /// Temporal ensembling when deployed (recipe `model.temporal_ensemble`, the default
+    /// of `cotrain eval --ensemble`; CotrainRuntime's `TemporalEnsemble`): nil executes
+    /// each chunk's first `executeSteps` actions; m re-plans every step and executes the
+    /// mean of the chunks covering it, weighted exp(−m·age).
     public var ensembleDecay: Float?
     /// Model width of the trunk and the action expert.
     public var width = 128

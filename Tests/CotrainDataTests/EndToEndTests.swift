@@ -72,5 +72,20 @@ import CotrainSim
         #expect(adapter.config.chunkLength == 4 && chunk.count == 2 && chunk.allSatisfy { $0.count == 7 })
         policy.reset()
         #expect(policy.act(observation) == chunk)  // same observation, same call index: same noise
+
+        // With temporal ensembling: one action per call; the first is the chunk's first
+        // action (nothing earlier covers it), the second the mean of two plans.
+        provider.ensembleDecay = 0
+        var ensembled = try provider.makePolicy(for: EpisodeContext(capabilities: robot.capabilities, request: request))
+        let first = ensembled.act(observation)
+        #expect(first == [chunk[0]])
+        let second = ensembled.act(observation)
+        #expect(second.count == 1 && second[0].count == 7)
+        var plans = TemporalEnsemble(decay: 0)
+        let input = LearnedPolicy.policyObservation(observation, size: model.config.imageSize)
+        _ = plans.next(try model.act(input, seed: 0x5EED_0000, noiseScale: provider.noiseScale))
+        #expect(second[0] == plans.next(try model.act(input, seed: 0x5EED_0001, noiseScale: provider.noiseScale)))
+        ensembled.reset()
+        #expect(ensembled.act(observation) == first)
     }
 }

@@ -32,5 +32,28 @@ import CotrainRuntime
         _ = try Trainer(recipe: plain, data: SamplerFixture.shared.data, options: options).run()
         let one = try CheckpointPolicyProvider(path: scratch.file("plain/checkpoint.safetensors"))
         #expect(one.model.config.samplingNoise == nil && one.noiseScale == 1)
+        #expect(one.model.config.ensembleDecay == nil && one.ensembleDecay == nil)
+    }
+
+    @Test("model.temporal_ensemble: written only when set, within 0...10, carried by the checkpoint into the provider and its policies")
+    func temporalEnsembleRecipeToProvider() throws {
+        var recipe = try tinyRecipe("[" + trainPhase("a", steps: 2, batch: 4, #"{"robot":1}"#) + "]")
+        let plain = recipe
+        #expect(plain.json["model"]?["temporal_ensemble"] == nil)
+        recipe.model.temporalEnsemble = 0.5
+        try recipe.validate()
+        #expect(recipe.json["model"]?["temporal_ensemble"]?.double == 0.5 && recipe.hash != plain.hash)
+        #expect(try Recipe(bytes: recipe.json.prettyBytes) == recipe)
+        for bad in [-0.1, 10.5, Double.nan] {
+            var r = plain
+            r.model.temporalEnsemble = bad
+            #expect { try r.validate() } throws: { "\($0)".contains("model.temporal_ensemble") }
+        }
+        let scratch = Scratch("cotrain-temporal-ensemble")
+        var options = TrainerOptions(outputDirectory: scratch.file("run"))
+        options.threads = 1
+        _ = try Trainer(recipe: recipe, data: SamplerFixture.shared.data, options: options).run()
+        let provider = try CheckpointPolicyProvider(path: scratch.file("run/checkpoint.safetensors"))
+        #expect(provider.model.config.ensembleDecay == 0.5 && provider.ensembleDecay == 0.5)
     }
 }
