@@ -135,8 +135,9 @@ public enum OfflineEvaluation {
                     wristImage: wrist ? Array(wrists[(t * pixels)..<((t + 1) * pixels)]) : nil,
                     proprio: Array(proprio[(t * p)..<((t + 1) * p)]), instruction: m.instruction, embodiment: embodiment)
                 let (chunks, points) = try model.actAndPoint(batch: [observation], seed: UInt64(n) << 16 | UInt64(t))
-                let predicted = stats.normalize(chunks[0][0])
-                let recorded = stats.normalize(Array(actions[(t * a)..<((t + 1) * a)]))
+                // Linear units whatever the model's companding, so recipes compare.
+                let predicted = stats.linear.normalize(chunks[0][0])
+                let recorded = stats.linear.normalize(Array(actions[(t * a)..<((t + 1) * a)]))
                 pairs["all", default: []].append((predicted, recorded))
                 if steps.contains(t) { pairs["t=\(t)", default: []].append((predicted, recorded)) }
                 bySubstep[substep(m.annotations[t]), default: []].append((predicted, recorded))

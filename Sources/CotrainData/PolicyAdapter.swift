@@ -39,7 +39,8 @@ public struct PolicyAdapter: Sendable {
             // The data were loaded in the recipe's frame (`TrainingData.load(frame:)`).
             let tool = recipe.model.actionFrame == .tool ? ToolFrame(.make(kind)) : nil
             if let source = data.deploymentStats(for: kind) {
-                let s = Self.embodimentStats(source)
+                var s = Self.embodimentStats(source)
+                if recipe.model.actionPower != 1 { s.action.power = Float(recipe.model.actionPower) }
                 if let tool, s.action.dimension != tool.actionDimension || s.state.dimension != tool.proprioDimension {
                     throw .policy("the recipe acts in the tool frame but the \(kind.rawValue) data were loaded in the joint frame (load them with frame: .tool)")
                 }
@@ -147,7 +148,9 @@ public struct PolicyAdapter: Sendable {
         var actions: [[Float]] = []
         for h in 0..<batch.chunk where batch.actionMask[row * batch.chunk + h] > 0 {
             let base = (row * batch.chunk + h) * batch.actionWidth
-            actions.append(stats.action.denormalize(Array(batch.actions[base..<(base + a)])))
+            // The batch holds the data layer's linear normalisation; the model companding
+            // its targets (`action_power`) applies its own map to these raw actions.
+            actions.append(stats.action.linear.denormalize(Array(batch.actions[base..<(base + a)])))
         }
         guard !actions.isEmpty else { throw .policy("batch row \(row) carries actions but no valid chunk step") }
         let target = (batch.reasonings[row] ?? batch.annotations[row]).flatMap { $0.isEmpty ? nil : $0 }

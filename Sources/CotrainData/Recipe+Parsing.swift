@@ -60,6 +60,7 @@ extension Recipe {
         m.proprioDropout = try f.optionalDouble("proprio_dropout") ?? m.proprioDropout
         m.samplingNoise = try f.optionalDouble("sampling_noise") ?? m.samplingNoise
         m.temporalEnsemble = try f.optionalDouble("temporal_ensemble")
+        m.actionPower = try f.optionalDouble("action_power") ?? m.actionPower
         m.pointers = try f.optionalInt("pointers") ?? m.pointers
         m.glimpse = try f.optionalInt("glimpse") ?? m.glimpse
         m.pointerSurround = try f.optionalInt("pointer_surround") ?? m.pointerSurround
@@ -148,7 +149,7 @@ extension Recipe {
     /// The recipe as JSON with every default spelled out (what ``hash`` covers).
     public var json: JSONValue {
         let m = model, w = lossWeights
-        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `sampling_noise`, `temporal_ensemble`, `pointers`, `pointer_surround`, `glimpse`, a tool
+        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `sampling_noise`, `temporal_ensemble`, `action_power`, `pointers`, `pointer_surround`, `glimpse`, a tool
         // `action_frame` and the `pointing` and `orientation` weights are written only
         // when on, so recipes without them keep their hashes.
         var wrist: [(String, JSONValue)] = (m.wristCamera ? [("wrist_camera", .bool(true))] : [])
@@ -156,6 +157,7 @@ extension Recipe {
         if m.proprioDropout > 0 { wrist.append(("proprio_dropout", .double(m.proprioDropout))) }
         if m.samplingNoise != 1 { wrist.append(("sampling_noise", .double(m.samplingNoise))) }
         if let decay = m.temporalEnsemble { wrist.append(("temporal_ensemble", .double(decay))) }
+        if m.actionPower != 1 { wrist.append(("action_power", .double(m.actionPower))) }
         if m.pointers > 0 { wrist.append(("pointers", .int(Int64(m.pointers)))) }
         if m.pointerSurround > 0 { wrist.append(("pointer_surround", .int(Int64(m.pointerSurround)))) }
         if m.glimpse > 0 { wrist.append(("glimpse", .int(Int64(m.glimpse)))) }

@@ -56,6 +56,9 @@ extension Recipe {
                 throw .invalidValue(path: "model.temporal_ensemble", reason: "must be within \(TemporalEnsemble.decayRange) (the weight of a plan a steps old is exp(-value·a)), got \(decay)")
             }
         }
+        guard m.actionPower.isFinite, NormalizationStats.powerRange.contains(Float(m.actionPower)) else {
+            throw .invalidValue(path: "model.action_power", reason: "must be within \(NormalizationStats.powerRange) (1: linear), got \(m.actionPower)")
+        }
         guard m.proprioDropout.isFinite, (0...0.9).contains(m.proprioDropout) else {
             throw .invalidValue(path: "model.proprio_dropout", reason: "must be within 0...0.9, got \(m.proprioDropout)")
         }

@@ -35,6 +35,9 @@ public struct ModelConfig: Sendable, Equatable {
     /// Temporal ensembling when the policy is deployed (`PolicyConfig.ensembleDecay`,
     /// `TemporalEnsemble`): nil executes chunks as sampled.
     public var temporalEnsemble: Double? = nil
+    /// Companding exponent of the action normalisation (`NormalizationStats.power`): 1
+    /// linear; below 1, small actions get more of the normalised range.
+    public var actionPower = 1.0
     /// Language-conditioned pointers per camera (0: off; needs a stem); see
     /// `PolicyConfig.pointers`.
     public var pointers = 0

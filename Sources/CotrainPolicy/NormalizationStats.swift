@@ -1,6 +1,7 @@
 // Per-dimension normalisation of proprioception and actions: the 2nd–98th percentile
 // range maps to [−1, 1], values beyond are clipped at ±1.5.
 import CotrainCore
+import Foundation
 
 /// Maps one vector space (a robot's state or action) to roughly [−1, 1] per dimension.
 ///
@@ -13,6 +14,14 @@ public struct NormalizationStats: Sendable, Equatable {
     public var high: [Float]
     /// Normalised values are clipped to ±clip.
     public static let clip: Float = 1.5
+    /// Companding exponent γ (nil: linear). With it, a dimension maps about zero instead:
+    /// `y = sign(x)·(|x|/s)^γ`, s the larger of |low| and |high|, so with γ < 1 small
+    /// values spread over more of [−1, 1] (γ 0.5: a tenth of the range maps to 0.32)
+    /// and a model's error in normalised units is a smaller error on small actions.
+    /// For actions, whose zero is "no motion" (docs/model.md, "Normalisation").
+    public var power: Float?
+    /// The values `power` may take.
+    public static let powerRange: ClosedRange<Float> = 0.2...1
 
     /// Stats with explicit bounds (`low.count == high.count`).
     public init(low: [Float], high: [Float]) {
@@ -60,20 +69,36 @@ public struct NormalizationStats: Sendable, Equatable {
         return (0..<dimension).map { j in
             let range = high[j] - low[j]
             guard range > 1e-8 else { return 0 }
-            let y = 2 * (x[j] - low[j]) / range - 1
+            let y: Float
+            if let power {
+                let s = Swift.max(abs(low[j]), abs(high[j]))
+                y = x[j] < 0 ? -pow(-x[j] / s, power) : pow(x[j] / s, power)
+            } else {
+                y = 2 * (x[j] - low[j]) / range - 1
+            }
             return Swift.min(Swift.max(y, -Self.clip), Self.clip)
         }
     }
 
-    /// The inverse of `normalize` (for unclipped values).
+    /// The inverse of `normalize` (for unclipped values). Companded, |y| beyond 1 maps
+    /// to s: never a larger action than the data's largest.
     public func denormalize(_ y: [Float]) -> [Float] {
         precondition(y.count == dimension, "denormalize: \(y.count) values for \(dimension) dimensions")
-        return (0..<dimension).map { j in (y[j] + 1) / 2 * (high[j] - low[j]) + low[j] }
+        return (0..<dimension).map { j in
+            guard let power else { return (y[j] + 1) / 2 * (high[j] - low[j]) + low[j] }
+            guard high[j] - low[j] > 1e-8 else { return low[j] }
+            let s = Swift.max(abs(low[j]), abs(high[j])), magnitude = pow(Swift.min(abs(y[j]), 1), 1 / power) * s
+            return y[j] < 0 ? -magnitude : magnitude
+        }
     }
 
-    /// `{"low":[…],"high":[…]}`.
+    /// The same bounds without companding (the data layer's linear map).
+    public var linear: NormalizationStats { NormalizationStats(low: low, high: high) }
+
+    /// `{"low":[…],"high":[…]}`, plus `"power"` when companded.
     public var json: JSONValue {
-        .object([("low", .array(low.map { .double(Double($0)) })), ("high", .array(high.map { .double(Double($0)) }))])
+        .object([("low", .array(low.map { .double(Double($0)) })), ("high", .array(high.map { .double(Double($0)) }))]
+            + (power.map { [("power", .double(Double($0)))] } ?? []))
     }
 
     /// Stats from their JSON form.
@@ -90,6 +115,12 @@ public struct NormalizationStats: Sendable, Equatable {
         let (low, high) = (try floats("low"), try floats("high"))
         guard low.count == high.count else { throw .invalidConfig("normalisation low/high lengths differ") }
         self.init(low: low, high: high)
+        if let value = json["power"] {
+            guard let p = value.double.map(Float.init), Self.powerRange.contains(p) else {
+                throw .invalidConfig("normalisation \"power\" must be a number within \(Self.powerRange)")
+            }
+            power = p
+        }
     }
 }
 

@@ -23,6 +23,30 @@ import Testing
         #expect(zip(back, x).allSatisfy { abs($0 - $1) < 1e-6 })
     }
 
+    @Test("companding maps about zero: small actions spread out, the extremes stay at ±1, denormalize inverts and never exceeds the data's largest")
+    func companding() throws {
+        var stats = NormalizationStats(low: [-0.04, -0.02, -1, 0.5], high: [0.05, 0.02, 1, 0.5])
+        stats.power = 0.5
+        let y = stats.normalize([0.005, -0.02, 1, 0.5])
+        // s = 0.05: 0.005 → √0.1; −0.02 of s 0.02 → −1; the gripper's ±1 stays; a constant dimension maps to 0.
+        #expect(abs(y[0] - Float(0.1).squareRoot()) < 1e-6 && y[1] == -1 && y[2] == 1 && y[3] == 0)
+        #expect(stats.normalize([0, 0, 0, 0.5])[0] == 0)
+        let linear = stats.linear.normalize([0.005, -0.02, 1, 0.5])
+        #expect(y[0] > linear[0] + 0.15 && stats.linear.power == nil)
+        for x: [Float] in [[0.003, -0.011, -0.4, 0.5], [-0.04, 0.0001, 0.9, 0.5]] {
+            let back = stats.denormalize(stats.normalize(x))
+            #expect(zip(back, x).allSatisfy { abs($0 - $1) < 1e-6 }, "\(x) → \(back)")
+        }
+        // Clipped model outputs beyond ±1 denormalise to the largest action, not beyond.
+        #expect(stats.denormalize([1.5, -1.5, 1.2, 0]) == [0.05, -0.02, 1, 0.5])
+        let both = EmbodimentStats(state: NormalizationStats(low: [0], high: [1]), action: stats)
+        #expect(try EmbodimentStats(json: both.json) == both)
+        #expect(NormalizationStats(low: [0], high: [1]).json["power"] == nil)
+        var bad = both.json.object!
+        bad[1].1 = .object([("low", .array([.double(0)])), ("high", .array([.double(1)])), ("power", .double(3))])
+        #expect(throws: PolicyError.self) { try EmbodimentStats(json: .object(bad)) }
+    }
+
     @Test("fit rejects empty, ragged and non-finite samples")
     func badInput() {
         #expect(throws: PolicyError.self) { try NormalizationStats.fit([]) }
