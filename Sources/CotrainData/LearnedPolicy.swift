@@ -2,7 +2,8 @@
 // once; each episode gets a cheap `CotrainSim.Policy` that turns an `Observation`
 // into a `PolicyObservation`, samples an action chunk (de-normalised by the model with
 // the checkpoint's deployment statistics) and hands the runtime its first
-// `executeSteps` actions (8 of 16 by default) before it asks again.
+// `executeSteps` actions (half the chunk) before it asks again, or, with temporal
+// ensembling, one action a step: the mean of the plans covering it.
 import CotrainPolicy
 import CotrainRuntime
 import CotrainSim
