@@ -92,8 +92,8 @@ enum EvalCommand {
                 return s
             }
             let ensemble = try args.option("--ensemble").map { text -> Float in
-                guard let m = Float(text), TemporalEnsemble.decayRange.contains(m) else {
-                    throw UsageError(message: "--ensemble must be a number within \(TemporalEnsemble.decayRange), got '\(text)'", command: "eval")
+                guard let m = Float(text), PolicyConfig.ensembleDecayRange.contains(m) else {
+                    throw UsageError(message: "--ensemble must be a number within \(PolicyConfig.ensembleDecayRange), got '\(text)'", command: "eval")
                 }
                 return m
             }

@@ -1,7 +1,6 @@
 // Recipe checks: structural ones at parse time (`validate()`), and the ones that need
 // to know the node's data at train time (`validate(against:)`).
 import CotrainPolicy
-import CotrainRuntime
 import CotrainSim
 
 /// What training data a node has, for ``Recipe/validate(against:)``.
@@ -52,8 +51,8 @@ extension Recipe {
             throw .invalidValue(path: "model.sampling_noise", reason: "must be within \(PolicyConfig.samplingNoiseRange), got \(m.samplingNoise)")
         }
         if let decay = m.temporalEnsemble {
-            guard decay.isFinite, TemporalEnsemble.decayRange.contains(Float(decay)) else {
-                throw .invalidValue(path: "model.temporal_ensemble", reason: "must be within \(TemporalEnsemble.decayRange) (the weight of a plan a steps old is exp(-value·a)), got \(decay)")
+            guard decay.isFinite, PolicyConfig.ensembleDecayRange.contains(Float(decay)) else {
+                throw .invalidValue(path: "model.temporal_ensemble", reason: "must be within \(PolicyConfig.ensembleDecayRange) (the weight of a plan a steps old is exp(-value·a)), got \(decay)")
             }
         }
         guard m.actionPower.isFinite, NormalizationStats.powerRange.contains(Float(m.actionPower)) else {

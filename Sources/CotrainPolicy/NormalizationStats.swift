@@ -1,5 +1,7 @@
-// Per-dimension normalisation of proprioception and actions: the 2nd–98th percentile
-// range maps to [−1, 1], values beyond are clipped at ±1.5.
+// Per-dimension normalisation of proprioception and actions: a range of the data (the
+// 2nd–98th percentile for proprioception, the minimum–maximum for actions) maps to
+// [−1, 1], values beyond are clipped at ±1.5; actions may instead be companded about
+// zero (`power`).
 import CotrainCore
 import Foundation
 

@@ -122,6 +122,8 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     /// each chunk's first `executeSteps` actions; m re-plans every step and executes the
     /// mean of the chunks covering it, weighted exp(−m·age).
     public var ensembleDecay: Float?
+    /// The values `ensembleDecay` (and `cotrain eval --ensemble`) may take.
+    public static let ensembleDecayRange: ClosedRange<Float> = 0...10
     /// Model width of the trunk and the action expert.
     public var width = 128
     /// Attention heads (width must divide evenly).
@@ -209,6 +211,9 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         try check(pointerSurround.map { Self.pointerSurroundRange.contains($0) } ?? true, "pointerSurround \(pointerSurround ?? 0) must be in \(Self.pointerSurroundRange) (or absent)")
         try check(pointerSurround == nil || pointers != nil, "pointerSurround needs pointers")
         try check(proprioDropout.map { $0.isFinite && (0...1).contains($0) } ?? true, "proprioDropout must be within 0...1")
+        // Deployment settings: a checkpoint carries them to the runtime.
+        try check(samplingNoise.map { Self.samplingNoiseRange.contains($0) } ?? true, "samplingNoise must be within \(Self.samplingNoiseRange)")
+        try check(ensembleDecay.map { Self.ensembleDecayRange.contains($0) } ?? true, "ensembleDecay must be within \(Self.ensembleDecayRange)")
         var seen = Set<String>()
         for e in embodiments {
             let allowed = e.name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }

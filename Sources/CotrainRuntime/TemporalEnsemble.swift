@@ -9,15 +9,14 @@ import Foundation
 /// The running state of one episode's ensemble.
 public struct TemporalEnsemble: Sendable, Equatable {
     /// Weight exp(−decay · age) for the chunk sampled `age` steps ago; 0 weighs every
-    /// covering chunk equally, larger values trust the newest plan more.
+    /// covering chunk equally, larger values trust the newest plan more (a policy's
+    /// configuration bounds it: `PolicyConfig.ensembleDecayRange`).
     public let decay: Float
-    /// The values `decay` may take.
-    public static let decayRange: ClosedRange<Float> = 0...10
     /// The chunks that may still cover a coming step, newest first.
     private(set) var recent: [[[Float]]] = []
 
     public init(decay: Float) {
-        precondition(Self.decayRange.contains(decay), "temporal ensemble decay \(decay) outside \(Self.decayRange)")
+        precondition(decay.isFinite && decay >= 0, "temporal ensemble decay \(decay) must be a finite number ≥ 0")
         self.decay = decay
     }
 

@@ -182,6 +182,19 @@ import Testing
         #expect(error?.description.contains("\"layers\"") == true)
     }
 
+    @Test("deployment settings out of range are refused when a model is built (a checkpoint's config included), naming the field")
+    func deploymentSettingsAreValidated() throws {
+        for (noise, decay, field) in [(Float(3), Float?.none, "samplingNoise"), (nil, 11, "ensembleDecay"), (nil, -1, "ensembleDecay"), (.nan, nil, "samplingNoise")] {
+            var config = Fixture.config()
+            (config.samplingNoise, config.ensembleDecay) = (noise, decay)
+            #expect { try config.validate() } throws: { "\($0)".contains(field) }
+            #expect(throws: PolicyError.self) { try PolicyModel(config: config, tokenizer: Fixture.tokenizer) }
+        }
+        var fine = Fixture.config()
+        (fine.samplingNoise, fine.ensembleDecay) = (0, 0.5)
+        try fine.validate()
+    }
+
     @Test("Python's safetensors reads the file and recomputes the documented shared hash")
     func python() throws {
         guard let python = ExternalTool.find("python3"),
