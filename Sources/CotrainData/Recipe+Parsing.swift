@@ -64,6 +64,7 @@ extension Recipe {
         m.pointers = try f.optionalInt("pointers") ?? m.pointers
         m.glimpse = try f.optionalInt("glimpse") ?? m.glimpse
         m.pointerSurround = try f.optionalInt("pointer_surround") ?? m.pointerSurround
+        m.tablePoints = try f.optionalBool("table_points") ?? m.tablePoints
         if let frame = try f.optionalString("action_frame") {
             guard let parsed = ActionFrame(rawValue: frame) else {
                 throw RecipeError.invalidValue(path: "model.action_frame", reason: "must be \"joint\" or \"tool\", not \"\(frame)\"")
@@ -149,7 +150,7 @@ extension Recipe {
     /// The recipe as JSON with every default spelled out (what ``hash`` covers).
     public var json: JSONValue {
         let m = model, w = lossWeights
-        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `sampling_noise`, `temporal_ensemble`, `action_power`, `pointers`, `pointer_surround`, `glimpse`, a tool
+        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `sampling_noise`, `temporal_ensemble`, `action_power`, `pointers`, `pointer_surround`, `glimpse`, `table_points`, a tool
         // `action_frame` and the `pointing` and `orientation` weights are written only
         // when on, so recipes without them keep their hashes.
         var wrist: [(String, JSONValue)] = (m.wristCamera ? [("wrist_camera", .bool(true))] : [])
@@ -161,6 +162,7 @@ extension Recipe {
         if m.pointers > 0 { wrist.append(("pointers", .int(Int64(m.pointers)))) }
         if m.pointerSurround > 0 { wrist.append(("pointer_surround", .int(Int64(m.pointerSurround)))) }
         if m.glimpse > 0 { wrist.append(("glimpse", .int(Int64(m.glimpse)))) }
+        if m.tablePoints { wrist.append(("table_points", .bool(true))) }
         if m.actionFrame != .joint { wrist.append(("action_frame", .string(m.actionFrame.rawValue))) }
         let pointing: [(String, JSONValue)] = (w.pointing > 0 ? [("pointing", .double(w.pointing))] : [])
             + (w.orientation > 0 ? [("orientation", .double(w.orientation))] : [])

@@ -78,6 +78,9 @@ extension Recipe {
         guard m.glimpse == 0 || (m.pointers > 0 && m.wristCamera) else {
             throw .invalidValue(path: "model.glimpse", reason: "the glimpse is centred by the object pointer in the wrist image: set model.pointers and model.wrist_camera too")
         }
+        guard !m.tablePoints || (m.pointers > 0 && m.actionFrame == .tool) else {
+            throw .invalidValue(path: "model.table_points", reason: "the pointers' points are lifted to offsets from the tool: set model.pointers and model.action_frame \"tool\" too")
+        }
         guard m.glimpse <= m.imageSize else {
             throw .invalidValue(path: "model.glimpse", reason: "\(m.glimpse) is larger than image_size \(m.imageSize)")
         }

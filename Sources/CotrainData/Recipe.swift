@@ -48,6 +48,10 @@ public struct ModelConfig: Sendable, Equatable {
     /// Radius of the neighbourhood whose mean stem features the pointers also weigh
     /// (0: off; needs pointers); see `PolicyConfig.pointerSurround`.
     public var pointerSurround = 0
+    /// Lift the pointers' points onto the table through the simulator's camera
+    /// calibration, as offsets from the tool that every action token reads (needs
+    /// pointers and the tool frame); see `PolicyConfig.tablePoints`.
+    public var tablePoints = false
     /// What an arm's actions are to the policy: joint deltas as recorded, or tool motions
     /// (`ActionFrame.tool`, converted at load; docs/model.md).
     public var actionFrame = ActionFrame.joint

@@ -30,6 +30,9 @@ public struct EmbodimentSpec: Codable, Sendable, Equatable {
     /// its state ends with the tool pose; the runtime converts (CotrainSim `ToolFrame`).
     /// nil: the robot's own joint deltas.
     public var toolFrame: Bool?
+    /// Values of the tool pose that ends a tool-frame robot's state: x, y, z (m, world
+    /// frame), sin yaw, cos yaw (CotrainSim `ToolFrame.poseNames`).
+    public static let toolPoseWidth = 5
 
     /// A robot description.
     public init(name: String, stateDimension: Int, actionDimension: Int, toolFrame: Bool? = nil) {
@@ -94,6 +97,11 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     public var glimpse: Int?
     /// The window sides `glimpse` may take.
     public static let glimpseRange = 4...32
+    /// Table points (needs pointers): each pointer's point lifted onto the table through
+    /// the cameras' calibration, as its offset from the tool, added to every action token
+    /// through `shared.pointer.table` (`TablePoints`). Robots that act in the tool frame
+    /// only (their state ends with the tool pose); others get zeros. nil: off.
+    public var tablePoints: TablePoints?
     /// The pointers also weigh the stem's channels averaged over each pixel's
     /// (2R+1)² neighbourhood, R = `pointerSurround`: at its centre a 2-pixel red cube
     /// looks like a 15-pixel red bowl to a 3×3 filter, and the pointer for "the red
@@ -177,6 +185,8 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     public var patchFeatures: Int { patchSize * patchSize * (stemChannels ?? 3) }
     /// Point values the pointers give per sample: (x, y) per pointer and camera.
     public var pointerOutputs: Int { 2 * (pointers ?? 0) * cameras }
+    /// Values `tablePoints` gives per sample: an (x, y) offset per pointer and camera.
+    public var tablePointOutputs: Int { tablePoints == nil ? 0 : pointerOutputs }
     /// Inputs of one stem filter: a 3×3 neighbourhood of RGB values.
     public static let stemInputs = 27
     /// Trunk sequence length: image tokens, one proprioception token, text tokens.
@@ -211,6 +221,10 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         try check(pointerSurround.map { Self.pointerSurroundRange.contains($0) } ?? true, "pointerSurround \(pointerSurround ?? 0) must be in \(Self.pointerSurroundRange) (or absent)")
         try check(pointerSurround == nil || pointers != nil, "pointerSurround needs pointers")
         try check(proprioDropout.map { $0.isFinite && (0...1).contains($0) } ?? true, "proprioDropout must be within 0...1")
+        if let tablePoints {
+            try check(pointers != nil, "tablePoints need pointers")
+            try tablePoints.validate(cameras: cameras)
+        }
         // Deployment settings: a checkpoint carries them to the runtime.
         try check(samplingNoise.map { Self.samplingNoiseRange.contains($0) } ?? true, "samplingNoise must be within \(Self.samplingNoiseRange)")
         try check(ensembleDecay.map { Self.ensembleDecayRange.contains($0) } ?? true, "ensembleDecay must be within \(Self.ensembleDecayRange)")
@@ -220,6 +234,7 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
             try check(!e.name.isEmpty && allowed, "embodiment name \"\(e.name)\" must use a-z, 0-9, _ and -")
             try check(seen.insert(e.name).inserted, "embodiment \"\(e.name)\" is listed twice")
             try check(e.stateDimension >= 1 && e.actionDimension >= 1, "embodiment \"\(e.name)\" needs state and action sizes ≥ 1")
+            try check(e.toolFrame != true || e.stateDimension >= EmbodimentSpec.toolPoseWidth, "embodiment \"\(e.name)\" acts in the tool frame, so its state must end with the \(EmbodimentSpec.toolPoseWidth)-value tool pose")
         }
     }
 }

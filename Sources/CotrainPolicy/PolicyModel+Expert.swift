@@ -49,9 +49,33 @@ extension PolicyModel {
             let state = tape.sliceTokens(trunk, start: config.proprioToken, count: 1)
             var sum = tape.add(linear(tape, points, pointerCondition, &flops), linear(tape, state, pointerState, &flops))
             if let glimpse { sum = tape.add(sum, tape.reshape(glimpseConditioning(tape, glimpse, flops: &flops), sum.shape)) }
+            if let tablePointCondition {
+                sum = tape.add(sum, linear(tape, tablePointOffsets(tape, points, prefix.items), tablePointCondition, &flops))
+            }
             condition = tape.reshape(sum, Shape(b, config.expertWidth))
         }
         return ExpertContext(keyValues: kv, keyMask: keyMask, condition: condition)
+    }
+
+    /// `(B, 1, tablePointOutputs)`: the pointers' points as offsets from the tool on the
+    /// table (`TablePoints`), for samples of tool-frame robots with proprioception;
+    /// zeros for the rest. A constant: the pointers learn from the pointing loss, and the
+    /// calibration is not a parameter.
+    func tablePointOffsets(_ tape: Tape, _ points: Tensor, _ items: [PrefixItem]) -> Tensor {
+        let (width, stride) = (config.tablePointOutputs, config.pointerOutputs)
+        let out = tape.constant(Shape(items.count, 1, width))
+        out.fill(0)
+        guard let table = config.tablePoints else { return out }
+        for (s, item) in items.enumerated() {
+            guard let name = item.embodiment, let spec = config.embodiment(name), spec.toolFrame == true,
+                let proprio = item.proprio, proprio.count == spec.stateDimension
+            else { continue }
+            table.offsets(
+                points: UnsafeBufferPointer(start: points.data + s * stride, count: stride), pointers: config.pointers!,
+                tool: proprio[(proprio.count - EmbodimentSpec.toolPoseWidth)...],
+                into: UnsafeMutableBufferPointer(start: out.data + s * width, count: width))
+        }
+        return out
     }
 
     /// What a glimpse adds to every action token: its features or, with an orientation

@@ -77,6 +77,8 @@ public final class PolicyModel {
     /// With an orientation head too: its (cos ψ, sin ψ) → the vector added to every
     /// action token, in place of the glimpse's features (`PolicyConfig.glimpse`).
     let glimpseCondition: LinearLayer?
+    /// Table points → the vector added to every action token (`PolicyConfig.tablePoints`).
+    let tablePointCondition: LinearLayer?
     /// Raster position → stem row, for the pointers' surround (`PolicyConfig.pointerSurround`).
     let surroundOrder: IndexTensor?
     let textEmbedding: Parameter, textPositions: Parameter, textHead: LinearLayer
@@ -197,6 +199,8 @@ public final class PolicyModel {
         } else {
             (glimpseIn, glimpseOut, glimpseCondition) = (nil, nil, nil)
         }
+        // Last again, for the same reason.
+        tablePointCondition = config.tablePoints == nil ? nil : b.linear("shared.pointer.table", e, config.tablePointOutputs)
         parameters = b.parameters
     }
 

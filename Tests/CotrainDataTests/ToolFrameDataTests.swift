@@ -78,4 +78,41 @@ import CotrainSim
             steps: [0], limit: 2)
         #expect(report.rows.last!.r2.count == 5 && report.rows.last!.count == episodes.prefix(2).reduce(0) { $0 + $1.steps })
     }
+
+    @Test("model.table_points: needs pointers and the tool frame; the config carries the simulator's calibration; a policy trains and acts")
+    func tablePoints() throws {
+        func recipe(_ model: String, frame: String = #","action_frame":"tool""#) throws -> Recipe {
+            try Recipe(bytes: Array((#"{"format":"cotrain.recipe.v1","name":"table","seed":3,"#
+                + #""model":{"image_size":16,"patch_size":8,"stem_channels":2,"wrist_camera":true,"width":32,"layers":1,"heads":2,"#
+                + #""expert_layers":1,"expert_width":32,"chunk":4,"flow_steps":2,"text_tokens":16\#(frame),\#(model)},"#
+                + #""loss_weights":{"pointing":1},"phases":["# + trainPhase("main", steps: 3, batch: 8, lr: 0.003, #"{"robot":1}"#) + "]}").utf8))
+        }
+        let reason = #"the pointers' points are lifted to offsets from the tool: set model.pointers and model.action_frame "tool" too"#
+        #expect(throws: RecipeError.invalidValue(path: "model.table_points", reason: reason)) { try recipe(#""table_points":true"#) }
+        #expect(throws: RecipeError.invalidValue(path: "model.table_points", reason: reason)) {
+            try recipe(#""pointers":2,"table_points":true"#, frame: "")
+        }
+        let with = try recipe(#""pointers":2,"table_points":true"#)
+        #expect(with.model.tablePoints && with.json.canonicalString.contains(#""table_points":true"#))
+        #expect(!(try recipe(#""pointers":2"#)).json.canonicalString.contains("table_points"))
+
+        let scratch = Scratch("cotrain-table-points")
+        let store = scratch.file("episodes")
+        var plan = smallPlan(.ur5e, [.place], count: 3, seed: 23)
+        plan.wristCamera = true
+        try collect(plan, into: store)
+        let data = try TrainingData.load(ownEmbodiment: .ur5e, episodeStores: [store], vlStores: [], frame: .tool)
+        let config = try PolicyAdapter(recipe: with, data: data).config
+        #expect(config.tablePoints == TablePoints.simulator(wristFieldOfView: Camera.defaultWristFieldOfView))
+        var options = TrainerOptions(outputDirectory: scratch.file("run"))
+        options.threads = 1
+        _ = try Trainer(recipe: with, data: data, options: options).run()
+        let provider = try CheckpointPolicyProvider(path: options.checkpointPath)
+        #expect(provider.model.config.tablePoints == config.tablePoints && provider.model.parameter("shared.pointer.table.weight") != nil)
+        var robot = SimRobot(.ur5e, config: SimConfig(wristCamera: true))
+        let request = EpisodeRequest(task: TaskSpec(.place), seed: 5, shift: .none, condition: "nominal", prompt: "")
+        var policy = try provider.makePolicy(for: EpisodeContext(capabilities: robot.capabilities, request: request))
+        let chunk = policy.act(try robot.reset(request))
+        #expect(!chunk.isEmpty && chunk.allSatisfy { $0.count == 7 && $0.allSatisfy(\.isFinite) })
+    }
 }
