@@ -235,6 +235,7 @@ enum EvalOutput {
             }
             Swift.print(table.rendered)
             if !quiet, let grasps = graspTable(r) { Swift.print(grasps) }
+            if !quiet, let releases = releaseTable(r) { Swift.print(releases) }
             if !quiet {
                 let t = r.timing
                 let period = t.targetPeriod > 0 ? "period error vs \(format(t.targetPeriod * 1000, 1)) ms" : "step time (unpaced)"
@@ -269,6 +270,28 @@ enum EvalOutput {
         }
         return "first grasp attempt of each episode, against the object to move (\"aligned\": within every tolerance"
             + " of the gripper; parallel: planar 1.6 cm, fingertips in the object's height band, cube yaw 0.35 rad):\n"
+            + table.rendered
+    }
+
+    /// Where each episode first let go of the object to move, per cell with a
+    /// destination: a policy that carries the object to the bowl still fails if it lets
+    /// go on the rim, or never lets go. Nil when no episode carried an object to move.
+    static func releaseTable(_ r: EvaluationReport) -> String? {
+        let cells = r.cells.compactMap { c in c.firstReleases.map { (c, $0) } }
+        guard !cells.isEmpty else { return nil }
+        var table = TextTable(
+            "task", "condition", "grasped", "never let go", "held over it", "let go", "within", "landed", "median offset",
+            rightAligned: [2, 3, 4, 5, 6, 7, 8])
+        for (c, s) in cells {
+            func of(_ k: Int) -> String { "\(k)/\(s.released)" }
+            table.add(
+                c.task, c.condition, "\(s.grasped)/\(s.episodes)", "\(s.neverReleased)/\(s.grasped)",
+                "\(s.heldOverDestination)/\(s.neverReleased)", "\(s.released)/\(s.grasped)", of(s.withinTolerance), of(s.landed),
+                s.medianPlanarOffset.map { format($0 * 100, 1) + " cm" } ?? "–")
+        }
+        return "first release of the object to move, against its destination (\"within\": the object's centre close enough"
+            + " to the destination's to land in it, e.g. 4.4 cm for a cube in a bowl; \"held over it\": never let go, and ended holding it that close;"
+            + " offsets from the destination's centre):\n"
             + table.rendered
     }
 

@@ -42,6 +42,10 @@ public struct EpisodeRun: Sendable {
     public var adjustments: [SafetyAdjustment: Int]
     /// Where the gripper started to close (robots that know the objects only).
     public var graspAttempts: [GraspAttempt] = []
+    /// Where the object to move was let go of (robots that know the objects only).
+    public var releases: [Release] = []
+    /// The object to move, if still held at the end.
+    public var carried: Release? = nil
 }
 
 /// Runs episodes of a policy on a robot.
@@ -101,10 +105,11 @@ public struct ControlLoop: Sendable {
                 if step.done || steps >= budget { done = true; break }
             }
         }
+        let carried = robot.carried
         let verdict = try robot.endEpisode()
         return EpisodeRun(
             instruction: instruction, steps: steps, success: verdict.success, completion: verdict.completion,
             timing: timing.report, periodErrors: timing.errors, policySeconds: timing.policySeconds, frames: frames, frameWidth: observation.imageWidth, frameHeight: observation.imageHeight,
-            adjustments: envelope.adjustments, graspAttempts: robot.graspAttempts)
+            adjustments: envelope.adjustments, graspAttempts: robot.graspAttempts, releases: robot.releases, carried: carried)
     }
 }

@@ -132,7 +132,8 @@ public enum EvaluationHarness {
                 var outcome = EpisodeResult(
                     seed: seed, success: episode.success ?? false, completion: Double(episode.completion ?? 0),
                     steps: episode.steps, scoredBy: .robot, instruction: episode.instruction,
-                    graspAttempts: episode.graspAttempts.count, firstGrasp: episode.graspAttempts.first)
+                    graspAttempts: episode.graspAttempts.count, firstGrasp: episode.graspAttempts.first,
+                    releases: episode.releases.count, firstRelease: episode.releases.first, carriedAtEnd: episode.carried)
                 if episode.success == nil {
                     let verdict = `operator`.scoreSuccess(episode: request, instruction: episode.instruction)
                     outcome.success = verdict ?? false

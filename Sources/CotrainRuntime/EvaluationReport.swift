@@ -28,6 +28,12 @@ public struct EpisodeResult: Sendable, Equatable {
     /// know where the objects are; 0 and nil otherwise).
     public var graspAttempts = 0
     public var firstGrasp: GraspAttempt? = nil
+    /// Releases of the object to move on tasks with a destination, and the first of
+    /// them (robots that know where the objects are; 0 and nil otherwise).
+    public var releases = 0
+    public var firstRelease: Release? = nil
+    /// The object to move against its destination if still held at the end.
+    public var carriedAtEnd: Release? = nil
 }
 
 /// Results of one cell (task × condition).
@@ -47,6 +53,49 @@ public struct CellResult: Sendable, Equatable {
     /// Where the first grasp attempt of each counted episode was; nil when the robot
     /// reported none in any episode.
     public var firstGrasps: GraspSummary? { GraspSummary(counted) }
+    /// Where the object to move was let go of, per counted episode; nil when no episode
+    /// let go of one or ended holding one (tasks without a destination).
+    public var firstReleases: ReleaseSummary? { ReleaseSummary(counted) }
+}
+
+/// The first release of each episode of a cell (tasks with a destination), and the
+/// episodes that grasped the object and never let go of it.
+public struct ReleaseSummary: Sendable, Equatable {
+    /// Episodes, those that grasped the object to move (a grasp milestone), those that
+    /// let go of it at least once, and those that grasped it and never let go.
+    public var episodes: Int
+    public var grasped: Int
+    public var released: Int
+    public var neverReleased: Int
+    /// Of those, the ones that ended holding it within the tolerance above the
+    /// destination: they got there and did not let go.
+    public var heldOverDestination: Int
+    /// First releases within the destination's tolerance, and that landed in it.
+    public var withinTolerance: Int
+    public var landed: Int
+    /// Median planar offset of the first releases from the destination's centre, metres
+    /// (nil: none let go).
+    public var medianPlanarOffset: Double?
+
+    init?(_ episodes: [EpisodeResult]) {
+        let firsts = episodes.compactMap(\.firstRelease)
+        guard !firsts.isEmpty || episodes.contains(where: { $0.carriedAtEnd != nil }) else { return nil }
+        self.episodes = episodes.count
+        grasped = episodes.filter { $0.completion > 0 || $0.success }.count
+        released = firsts.count
+        let kept = episodes.filter { ($0.completion > 0 || $0.success) && $0.releases == 0 }
+        neverReleased = kept.count
+        heldOverDestination = kept.compactMap(\.carriedAtEnd).filter { $0.planarOffset <= $0.tolerance }.count
+        withinTolerance = firsts.filter { $0.planarOffset <= $0.tolerance }.count
+        landed = firsts.filter(\.landed).count
+        medianPlanarOffset = firsts.isEmpty ? nil : median(firsts.map { Double($0.planarOffset) })
+    }
+}
+
+/// The median of `values` (not empty).
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted(), m = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2
 }
 
 /// The first grasp attempt of each episode of a cell, tallied against the tolerances.
@@ -71,9 +120,7 @@ public struct GraspSummary: Sendable, Equatable {
         withinHeight = firsts.filter(\.withinHeight).count
         withinYaw = firsts.filter(\.withinYaw).count
         aligned = firsts.filter(\.aligned).count
-        let offsets = firsts.map { Double($0.planarOffset) }.sorted()
-        let m = offsets.count / 2
-        medianPlanarOffset = offsets.count % 2 == 1 ? offsets[m] : (offsets[m - 1] + offsets[m]) / 2
+        medianPlanarOffset = median(firsts.map { Double($0.planarOffset) })
     }
 }
 
@@ -117,6 +164,20 @@ public struct EvaluationReport: Sendable {
                                 ("step", .int(Int64(g.step))), ("planar_offset_m", number(Double(g.fit.planarOffset))),
                                 ("height_error_m", number(Double(g.fit.heightError))),
                                 ("yaw_error_rad", g.fit.yawError.map { number(Double($0)) } ?? .null), ("aligned", .bool(g.fit.aligned)),
+                            ])
+                        } ?? .null),
+                        ("releases", .int(Int64(e.releases))),
+                        ("first_release", e.firstRelease.map { r in
+                            .object([
+                                ("step", .int(Int64(r.step))), ("planar_offset_m", number(Double(r.planarOffset))),
+                                ("tolerance_m", number(Double(r.tolerance))), ("height_m", number(Double(r.height))),
+                                ("landed", .bool(r.landed)),
+                            ])
+                        } ?? .null),
+                        ("carried_at_end", e.carriedAtEnd.map { r in
+                            .object([
+                                ("planar_offset_m", number(Double(r.planarOffset))), ("tolerance_m", number(Double(r.tolerance))),
+                                ("height_m", number(Double(r.height))),
                             ])
                         } ?? .null),
                     ])

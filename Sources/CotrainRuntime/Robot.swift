@@ -128,10 +128,17 @@ public protocol Robot {
     /// names, when the robot knows where that object is (the simulator does; a bridge to
     /// a real arm does not, and reports none).
     var graspAttempts: [GraspAttempt] { get }
+    /// Where the object to move was against its destination each time the gripper let
+    /// go of it this episode (the simulator knows; a bridge reports none).
+    var releases: [Release] { get }
+    /// The object to move against its destination if the gripper holds it now.
+    var carried: Release? { get }
 }
 
 extension Robot {
     public var graspAttempts: [GraspAttempt] { [] }
+    public var releases: [Release] { [] }
+    public var carried: Release? { nil }
 }
 
 extension Robot {

@@ -51,6 +51,8 @@ public struct SimRobot: Robot {
     }
 
     public var graspAttempts: [GraspAttempt] { environment.graspAttempts }
+    public var releases: [Release] { environment.releases }
+    public var carried: Release? { environment.carried }
 
     public mutating func safetyStop(reason: String) {
         stopCount += 1

@@ -1,7 +1,8 @@
 // CotrainSim/Environment+GraspAttempts.swift: where the gripper was when it started to
-// close, relative to the object the task names. A policy that reaches the object but
-// closes 2 cm beside it and one that never gets near both score 0 %; this tells them
-// apart (`cotrain eval` prints it per cell, docs/evaluation.md).
+// close, relative to the object the task names, and where that object was when it let
+// go of it. A policy that reaches the object but closes 2 cm beside it and one that never
+// gets near both score 0 %, as do one that lets go on the bowl's rim and one that never
+// lets go; this tells them apart (`cotrain eval` prints it per cell, docs/evaluation.md).
 
 /// The tool's placement, relative to one object, against the grasp tolerances of
 /// `fingerCandidate` / `suctionCandidate`.
@@ -34,7 +35,57 @@ public struct GraspAttempt: Sendable, Equatable {
     public var fit: GraspFit
 }
 
+/// One release of the object to move, on a task that names where it goes (place,
+/// stack, put-all): where it was against the destination when the gripper let go (or,
+/// for `SimEnvironment.carried`, where it is while held).
+public struct Release: Sendable, Equatable {
+    /// The step at which it was let go (0 = the first action).
+    public var step: Int
+    /// Planar distance from the object's centre to the destination's centre, metres.
+    public var planarOffset: Float
+    /// The largest planar offset at which it can land in (or on) the destination:
+    /// a bowl's inner radius less the object's footprint; for a base object, the two
+    /// footprints.
+    public var tolerance: Float
+    /// Height of the object's bottom above the table at that moment (before it fell), metres.
+    public var height: Float
+    /// Whether it came to rest in (or on) the destination (false while held).
+    public var landed: Bool
+
+    public init(step: Int, planarOffset: Float, tolerance: Float, height: Float, landed: Bool) {
+        (self.step, self.planarOffset, self.tolerance, self.height, self.landed) = (step, planarOffset, tolerance, height, landed)
+    }
+}
+
 extension SimEnvironment {
+    /// Notes a release when the object to move was held before this step's gripper
+    /// update (`heldBefore`) and is not now.
+    mutating func noteRelease(heldBefore: Int?, height: Float) {
+        guard let i = heldBefore, world.held != i, var release = destinationFit(i) else { return }
+        release.height = height
+        releases.append(release)
+    }
+
+    /// The object to move against its destination now, if it is held: the object the
+    /// policy still carries (at an episode's end, one it never let go of).
+    public var carried: Release? {
+        guard let i = world.held else { return nil }
+        return destinationFit(i)
+    }
+
+    /// Object `i` against the destination now, if `i` is the object to move of a task
+    /// with a destination.
+    func destinationFit(_ i: Int) -> Release? {
+        let named = namedObjects()
+        guard named.count > 1, named[0] == i, let d = named[1], world.objects.indices.contains(d) else { return nil }
+        let o = world.objects[i], dest = world.objects[d]
+        let bowl = dest.shape == .bowl
+        return Release(
+            step: stepCount, planarOffset: planarDistance(o.position, dest.position),
+            tolerance: bowl ? dest.innerRadius - o.footprintRadius : o.footprintRadius + dest.footprintRadius, height: o.position.z,
+            landed: world.held != i && (bowl ? world.container(of: i) == d : world.isResting(i, on: d)))
+    }
+
     /// How `tool` sits against object `i` for the embodiment's gripper.
     func graspFit(_ i: Int) -> GraspFit {
         let o = world.objects[i], tip = tool.translation

@@ -71,6 +71,8 @@ public struct SimEnvironment: Sendable {
     public internal(set) var success = false
     /// Every start of a close command with nothing held, this episode.
     public internal(set) var graspAttempts: [GraspAttempt] = []
+    /// Every release of the object to move on a task with a destination, this episode.
+    public internal(set) var releases: [Release] = []
     /// The previous step's gripper command (to see where a close starts).
     var closeCommanded = false
     /// The look of the current episode (camera, light, tints), sampled from its shift.
@@ -126,6 +128,7 @@ public struct SimEnvironment: Sendable {
         success = false
         milestones = [Bool](repeating: false, count: task.milestones.count)
         graspAttempts.removeAll(keepingCapacity: true)
+        releases.removeAll(keepingCapacity: true)
         closeCommanded = false
     }
 
@@ -149,7 +152,9 @@ public struct SimEnvironment: Sendable {
         if !refused { q = next; tool = nextTool }
         let close = action[n].isFinite && action[n] > 0
         noteGraspAttempt(close: close)
+        let heldBefore = world.held, heightBefore = world.held.map { world.objects[$0].position.z } ?? 0
         updateGripper(close: close)
+        noteRelease(heldBefore: heldBefore, height: heightBefore)
         followHeldObject()
         if pusherActive {
             world.push(tip: tool.translation, radius: embodiment.pusherRadius, reach: 0.05)

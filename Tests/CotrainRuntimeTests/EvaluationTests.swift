@@ -58,6 +58,41 @@ import CotrainSim
         #expect(hold.json["cells"]?.array?.first?["results"]?.array?.first?["first_grasp"] == .null)
     }
 
+    /// On a task with a destination the simulator reports where the object was let go
+    /// of: the expert's land within the tolerance; the summary counts the episodes that
+    /// grasped and never let go, and those that ended holding the object over the bowl.
+    @Test func reportsReleases() throws {
+        var s = suite
+        (s.tasks, s.conditions) = ([TaskSpec(.place)], [EvalCondition.builtIn["nominal"]!])
+        let expert = try evaluate(ExpertPolicyProvider(), suite: s)
+        let place = try #require(expert.cells[0].firstReleases)
+        #expect(place.episodes == 3 && place.grasped == 3 && place.released == 3 && place.landed == 3 && place.withinTolerance == 3)
+        #expect(place.neverReleased == 0 && (place.medianPlanarOffset ?? 1) < 0.02)
+        let episode = try #require(expert.json["cells"]?.array?.first?["results"]?.array?.first)
+        #expect(episode["first_release"]?["landed"] == true && episode["releases"] == 1 && episode["carried_at_end"] == .null)
+        #expect(try evaluate(ExpertPolicyProvider(), suite: suite).cells.allSatisfy { $0.firstReleases == nil }, "pick and push have no destination")
+
+        func result(_ completion: Double, release: Release? = nil, carried: Release? = nil) -> EpisodeResult {
+            EpisodeResult(
+                seed: 0, success: release?.landed ?? false, completion: completion, steps: 90, scoredBy: .robot, instruction: "",
+                releases: release == nil ? 0 : 1, firstRelease: release, carriedAtEnd: carried)
+        }
+        func fit(_ offset: Float, landed: Bool = false) -> Release {
+            Release(step: 40, planarOffset: offset, tolerance: 0.044, height: 0.05, landed: landed)
+        }
+        let summary = try #require(ReleaseSummary([
+            result(1, release: fit(0.01, landed: true)), result(0.5, release: fit(0.06)),
+            result(0.5, carried: fit(0.02)), result(0.5, carried: fit(0.09)), result(0),
+        ]))
+        #expect(summary.episodes == 5 && summary.grasped == 4 && summary.released == 2 && summary.neverReleased == 2)
+        #expect(summary.heldOverDestination == 1 && summary.withinTolerance == 1 && summary.landed == 1)
+        #expect(abs((summary.medianPlanarOffset ?? 0) - 0.035) < 1e-6)
+        // Every episode held on to the object: still a summary, with no release offset.
+        let held = try #require(ReleaseSummary([result(0.5, carried: fit(0.02))]))
+        #expect(held.neverReleased == 1 && held.heldOverDestination == 1 && held.medianPlanarOffset == nil)
+        #expect(ReleaseSummary([result(0), result(0.5)]) == nil)
+    }
+
     @Test func writesRolloutAnimations() throws {
         let dir = NSTemporaryDirectory() + "cotrain-gif-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

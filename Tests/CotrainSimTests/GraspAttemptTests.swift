@@ -63,3 +63,51 @@ import Testing
         #expect(sawCube && sawRound)
     }
 }
+
+/// Releases: where the object to move was against its destination when the gripper let go.
+@Suite struct ReleaseTests {
+    /// The expert lets go once, within the tolerance, low above the bowl (or base), and the
+    /// object lands; nothing is carried at the end; tasks without a destination record none.
+    @Test(arguments: [EmbodimentKind.ur5e, .scara, .gantry])
+    func expertReleasesLand(_ kind: EmbodimentKind) throws {
+        var env = SimEnvironment(embodiment: .make(kind), config: SimConfig(renderImages: false))
+        for seed in 0..<8 as Range<UInt64> {
+            let r = ScriptedExpert.rollout(env: &env, task: TaskSpec(seed % 2 == 0 ? .place : .stack), seed: seed)
+            #expect(r.success)
+            let release = try #require(env.releases.first, "\(kind) seed \(seed)")
+            #expect(env.releases.count == 1 && release.landed && release.planarOffset <= release.tolerance, "\(kind) seed \(seed): \(release)")
+            #expect(release.height < 0.08 && release.step > 0)
+            #expect(env.carried == nil)
+        }
+        _ = ScriptedExpert.rollout(env: &env, task: TaskSpec(.pick), seed: 1)
+        #expect(env.releases.isEmpty && env.carried == nil, "a pick has no destination")
+    }
+
+    /// Lifting the object and opening at once lets go far from the bowl: recorded, not
+    /// landed; holding it instead leaves it carried, with its offset from the bowl.
+    @Test func lettingGoEarlyMisses() throws {
+        var env = SimEnvironment(embodiment: .ur5e, config: SimConfig(renderImages: false))
+        env.resetState(task: TaskSpec(.place), seed: 2)
+        guard case .place(let i, let bowl) = env.task.goal else { Issue.record("not a place"); return }
+        var expert = ScriptedExpert(embodiment: env.embodiment, seed: 2)
+        var steps = 0
+        // The expert grasps and starts lifting; stop it while it holds the object in the air.
+        while !(env.world.held == i && env.world.objects[i].position.z > 0.03) && steps < 80 {
+            _ = env.advance(expert.act(env).action)
+            steps += 1
+        }
+        let carried = try #require(env.carried)
+        let offset = planarDistance(env.world.objects[i].position, env.world.objects[bowl].position)
+        #expect(abs(carried.planarOffset - offset) < 1e-5 && !carried.landed && carried.height > 0.03)
+        #expect(env.releases.isEmpty)
+        var open = [Float](repeating: 0, count: 7)
+        open[6] = -1
+        _ = env.advance(open)
+        let release = try #require(env.releases.first)
+        #expect(release.step == steps && !release.landed && release.planarOffset > release.tolerance)
+        #expect(release.height > 0.03, "the height before the object fell")
+        #expect(env.carried == nil)
+        env.resetState(task: TaskSpec(.place), seed: 3)
+        #expect(env.releases.isEmpty)
+    }
+}
