@@ -1,19 +1,32 @@
-// Grasp attempts: where the gripper was, against the named object, when a close began.
+// Grasp attempts: where the gripper was, against the named object, when a close began;
+// releases: where the object to move was against its destination when the gripper let go.
 import Testing
 @testable import CotrainSim
 
 @Suite struct GraspAttemptTests {
     /// The expert closes only once aligned, so its first attempt is within every
-    /// tolerance, on every gripper type (parallel, suction, hand).
-    @Test(arguments: [EmbodimentKind.ur5e, .scara, .hand])
-    func expertAttemptsAreAligned(_ kind: EmbodimentKind) throws {
+    /// tolerance, on every gripper type (parallel, suction, hand); it lets go once,
+    /// within the tolerance, low above the bowl (or base), and the object lands; nothing
+    /// is carried at the end, and a pick (no destination) records no release.
+    @Test(arguments: [EmbodimentKind.ur5e, .scara, .hand, .gantry])
+    func expertGraspsAlignedAndReleasesLand(_ kind: EmbodimentKind) throws {
         var env = SimEnvironment(embodiment: .make(kind), config: SimConfig(renderImages: false))
-        for seed in 0..<8 as Range<UInt64> {
-            let r = ScriptedExpert.rollout(env: &env, task: TaskSpec(seed % 2 == 0 ? .pick : .place), seed: seed)
+        let families: [TaskFamily] = [.pick, .place, .stack]
+        for seed in 0..<9 as Range<UInt64> {
+            let family = families[Int(seed % 3)]
+            let r = ScriptedExpert.rollout(env: &env, task: TaskSpec(family), seed: seed)
             #expect(r.success)
             let first = try #require(env.graspAttempts.first, "\(kind) seed \(seed)")
             #expect(first.fit.aligned, "\(kind) seed \(seed): \(first.fit)")
             #expect(first.step > 0)
+            #expect(env.carried == nil)
+            guard family != .pick else {
+                #expect(env.releases.isEmpty, "a pick has no destination")
+                continue
+            }
+            let release = try #require(env.releases.first, "\(kind) seed \(seed)")
+            #expect(env.releases.count == 1 && release.landed && release.planarOffset <= release.tolerance, "\(kind) seed \(seed): \(release)")
+            #expect(release.height < 0.08 && release.step > first.step)
         }
     }
 
@@ -66,23 +79,6 @@ import Testing
 
 /// Releases: where the object to move was against its destination when the gripper let go.
 @Suite struct ReleaseTests {
-    /// The expert lets go once, within the tolerance, low above the bowl (or base), and the
-    /// object lands; nothing is carried at the end; tasks without a destination record none.
-    @Test(arguments: [EmbodimentKind.ur5e, .scara, .gantry])
-    func expertReleasesLand(_ kind: EmbodimentKind) throws {
-        var env = SimEnvironment(embodiment: .make(kind), config: SimConfig(renderImages: false))
-        for seed in 0..<8 as Range<UInt64> {
-            let r = ScriptedExpert.rollout(env: &env, task: TaskSpec(seed % 2 == 0 ? .place : .stack), seed: seed)
-            #expect(r.success)
-            let release = try #require(env.releases.first, "\(kind) seed \(seed)")
-            #expect(env.releases.count == 1 && release.landed && release.planarOffset <= release.tolerance, "\(kind) seed \(seed): \(release)")
-            #expect(release.height < 0.08 && release.step > 0)
-            #expect(env.carried == nil)
-        }
-        _ = ScriptedExpert.rollout(env: &env, task: TaskSpec(.pick), seed: 1)
-        #expect(env.releases.isEmpty && env.carried == nil, "a pick has no destination")
-    }
-
     /// Lifting the object and opening at once lets go far from the bowl: recorded, not
     /// landed; holding it instead leaves it carried, with its offset from the bowl.
     @Test func lettingGoEarlyMisses() throws {
