@@ -35,8 +35,9 @@ public struct CameraCalibration: Codable, Sendable, Equatable {
         guard fieldOfView.isFinite, fieldOfView > 1, fieldOfView < 179 else {
             throw .invalidConfig("tablePoints.\(name).fieldOfView must be within 1…179 degrees, got \(fieldOfView)")
         }
-        let f = TableVector(target) - TableVector(position)
-        guard f.length > 1e-4, TableVector.cross(f, TableVector(up)).length > 1e-4 * f.length else {
+        let f = SIMD3(target) - SIMD3(position)
+        func length(_ v: SIMD3<Float>) -> Float { ((v * v).sum()).squareRoot() }
+        guard length(f) > 1e-4, length(TablePoints.cross(f, SIMD3(up))) > 1e-4 * length(f) else {
             throw .invalidConfig("tablePoints.\(name): the camera needs a viewing direction not parallel to its up direction")
         }
     }
@@ -59,8 +60,6 @@ public struct TablePoints: Codable, Sendable, Equatable {
         (self.main, self.wrist, self.planeHeight) = (main, wrist, planeHeight)
     }
 
-    /// Values per offset: x, y.
-    static let offsetWidth = 2
     /// Offsets are given in units of this many metres (a decimetre: unit scale for a
     /// linear layer across the workspace).
     public static let unit: Float = 0.1
@@ -84,52 +83,44 @@ public struct TablePoints: Codable, Sendable, Equatable {
     /// the plane, minus the tool's x, y. `points` holds (x, y) in [−1, 1] per camera and
     /// pointer (as the pointers give them); `tool` is (x, y, z, sin yaw, cos yaw).
     public func offsets(points: UnsafeBufferPointer<Float>, pointers: Int, tool: ArraySlice<Float>, into out: UnsafeMutableBufferPointer<Float>) {
-        let t = Array(tool)
-        let position = TableVector(t[0], t[1], t[2])
-        let norm = (t[3] * t[3] + t[4] * t[4]).squareRoot()
-        let (s, c) = norm > 1e-6 ? (t[3] / norm, t[4] / norm) : (0, 1)
-        let cameras = [main] + (wrist.map { [$0] } ?? [])
-        for (k, camera) in cameras.enumerated() {
-            // The wrist camera's calibration is in the tool's yaw frame: turn and place it.
-            let place: (TableVector) -> TableVector = k == 0 ? { $0 } : { $0.turned(sin: s, cos: c) }
-            let eye = k == 0 ? TableVector(camera.position) : position + place(TableVector(camera.position))
-            let look = k == 0 ? TableVector(camera.target) : position + place(TableVector(camera.target))
-            let forward = (look - eye).normalized
-            let right = TableVector.cross(forward, place(TableVector(camera.up))).normalized
-            let up = TableVector.cross(right, forward)
+        let t = tool.startIndex
+        let position = SIMD3(tool[t], tool[t + 1], tool[t + 2])
+        let norm = (tool[t + 3] * tool[t + 3] + tool[t + 4] * tool[t + 4]).squareRoot()
+        let (s, c) = norm > 1e-6 ? (tool[t + 3] / norm, tool[t + 4] / norm) : (0, 1)
+        // The wrist camera's calibration is in the tool's yaw frame: turn it by the yaw.
+        func turned(_ v: [Float]) -> SIMD3<Float> { SIMD3(c * v[0] - s * v[1], s * v[0] + c * v[1], v[2]) }
+        for (k, camera) in ([main] + (wrist.map { [$0] } ?? [])).enumerated() {
+            let onTool = k == 1
+            let eye = onTool ? position + turned(camera.position) : SIMD3(camera.position)
+            let look = onTool ? position + turned(camera.target) : SIMD3(camera.target)
+            let forward = Self.normalized(look - eye)
+            let right = Self.normalized(Self.cross(forward, onTool ? turned(camera.up) : SIMD3(camera.up)))
+            let up = Self.cross(right, forward)
             let spread = tanf(camera.fieldOfView * .pi / 360)
             for j in 0..<pointers {
                 let p = (k * pointers + j) * 2
                 let ray = forward + right * (points[p] * spread) - up * (points[p + 1] * spread)
-                var dx = Self.limit, dy = Self.limit
+                var offset = SIMD2<Float>(repeating: Self.limit)
                 let distance = ray.z < -1e-4 ? (planeHeight - eye.z) / ray.z : -1
                 if distance > 0 {
                     let hit = eye + ray * distance
-                    (dx, dy) = (hit.x - position.x, hit.y - position.y)
-                } else {
+                    offset = SIMD2(hit.x - position.x, hit.y - position.y)
+                } else if SIMD2(ray.x, ray.y) != .zero {
                     // Above the horizon: far, in the direction the ray points.
-                    let flat = (ray.x * ray.x + ray.y * ray.y).squareRoot()
-                    if flat > 1e-6 { (dx, dy) = (ray.x / flat * Self.limit, ray.y / flat * Self.limit) }
+                    offset = Self.normalized(SIMD2(ray.x, ray.y)) * Self.limit
                 }
-                out[p] = min(max(dx, -Self.limit), Self.limit) / Self.unit
-                out[p + 1] = min(max(dy, -Self.limit), Self.limit) / Self.unit
+                let clamped = offset.clamped(lowerBound: .init(repeating: -Self.limit), upperBound: .init(repeating: Self.limit))
+                (out[p], out[p + 1]) = (clamped.x / Self.unit, clamped.y / Self.unit)
             }
         }
     }
-}
 
-/// The few vector operations the lifting needs (CotrainPolicy does not see the
-/// simulator's `Vec3`).
-struct TableVector {
-    var x: Float, y: Float, z: Float
-    init(_ x: Float, _ y: Float, _ z: Float) { (self.x, self.y, self.z) = (x, y, z) }
-    init(_ v: [Float]) { (x, y, z) = (v[0], v[1], v[2]) }
-    static func + (a: Self, b: Self) -> Self { Self(a.x + b.x, a.y + b.y, a.z + b.z) }
-    static func - (a: Self, b: Self) -> Self { Self(a.x - b.x, a.y - b.y, a.z - b.z) }
-    static func * (a: Self, s: Float) -> Self { Self(a.x * s, a.y * s, a.z * s) }
-    static func cross(_ a: Self, _ b: Self) -> Self { Self(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x) }
-    var length: Float { (x * x + y * y + z * z).squareRoot() }
-    var normalized: Self { self * (1 / max(length, 1e-12)) }
-    /// Turned about the vertical axis by the angle with this sine and cosine.
-    func turned(sin s: Float, cos c: Float) -> Self { Self(c * x - s * y, s * x + c * y, z) }
+    // The few vector operations the lifting needs (CotrainPolicy does not see the
+    // simulator's geometry helpers).
+    static func cross(_ a: SIMD3<Float>, _ b: SIMD3<Float>) -> SIMD3<Float> {
+        SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
+    }
+    static func normalized<V: SIMD>(_ v: V) -> V where V.Scalar == Float {
+        v / max(((v * v).sum()).squareRoot(), 1e-12)
+    }
 }

@@ -61,8 +61,7 @@ extension SimEnvironment {
     /// Notes a release when the object to move was held before this step's gripper
     /// update (`heldBefore`) and is not now.
     mutating func noteRelease(heldBefore: Int?, height: Float) {
-        guard let i = heldBefore, world.held != i, var release = destinationFit(i) else { return }
-        release.height = height
+        guard let i = heldBefore, world.held != i, let release = destinationFit(i, height: height) else { return }
         releases.append(release)
     }
 
@@ -70,19 +69,19 @@ extension SimEnvironment {
     /// policy still carries (at an episode's end, one it never let go of).
     public var carried: Release? {
         guard let i = world.held else { return nil }
-        return destinationFit(i)
+        return destinationFit(i, height: world.objects[i].position.z)
     }
 
-    /// Object `i` against the destination now, if `i` is the object to move of a task
-    /// with a destination.
-    func destinationFit(_ i: Int) -> Release? {
+    /// Object `i` against the destination now, at bottom height `height`, if `i` is the
+    /// object to move of a task with a destination.
+    func destinationFit(_ i: Int, height: Float) -> Release? {
         let named = namedObjects()
         guard named.count > 1, named[0] == i, let d = named[1], world.objects.indices.contains(d) else { return nil }
         let o = world.objects[i], dest = world.objects[d]
         let bowl = dest.shape == .bowl
         return Release(
             step: stepCount, planarOffset: planarDistance(o.position, dest.position),
-            tolerance: bowl ? dest.innerRadius - o.footprintRadius : o.footprintRadius + dest.footprintRadius, height: o.position.z,
+            tolerance: bowl ? dest.innerRadius - o.footprintRadius : o.footprintRadius + dest.footprintRadius, height: height,
             landed: world.held != i && (bowl ? world.container(of: i) == d : world.isResting(i, on: d)))
     }
 
