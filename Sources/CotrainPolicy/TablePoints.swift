@@ -121,6 +121,6 @@ public struct TablePoints: Codable, Sendable, Equatable {
         SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
     }
     static func normalized<V: SIMD>(_ v: V) -> V where V.Scalar == Float {
-        v / max(((v * v).sum()).squareRoot(), 1e-12)
+        v * (1 / max(((v * v).sum()).squareRoot(), 1e-12))
     }
 }
