@@ -124,7 +124,7 @@ public struct PolicyAdapter: Sendable {
         }
         let weights = LossWeights(
             flow: Float(w.action), text: textCount > 0 ? textMass / Float(textCount) : 0, tokens: Float(w.discreteAction),
-            pointing: Float(w.pointing), orientation: Float(w.orientation))
+            pointing: Float(w.pointing), orientation: Float(w.orientation), pointingMass: Float(w.pointingMass))
         return (PolicyBatch(samples), weights)
     }
 

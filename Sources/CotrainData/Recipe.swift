@@ -96,6 +96,11 @@ public struct RecipeLossWeights: Sendable, Equatable {
     /// (episodes collected with `--wrist` carry them); > 0 adds the head
     /// (`PolicyConfig.orientation`) and needs `model.wrist_camera`. 0: no head.
     public var orientation = 0.0
+    /// Minus the log of the probability each pointer puts near its labelled point (2
+    /// pixels in the main camera, 4 in the wrist camera; needs `model.pointers`): pulls
+    /// the whole map onto the object, where the squared error on the map's mean point
+    /// leaves mass on a look-alike of the object's colour. 0: off.
+    public var pointingMass = 0.0
 
     /// The defaults above.
     public init() {}

@@ -137,7 +137,8 @@ public final class Trainer {
             ("action_samples", .int(Int64(l.actionSamples))), ("text_samples", .int(Int64(l.textSamples))),
             ("token_samples", .int(Int64(l.tokenSamples))),
         ] + (l.pointingSamples > 0
-            ? [("pointing", .double(Double(l.pointing))), ("pointing_samples", .int(Int64(l.pointingSamples)))] : [])
+            ? [("pointing", .double(Double(l.pointing))), ("pointing_samples", .int(Int64(l.pointingSamples)))]
+                + (l.pointingMass != 0 ? [("pointing_mass", .double(Double(l.pointingMass)))] : []) : [])
             + (l.orientationSamples > 0
                 ? [("orientation", .double(Double(l.orientation))), ("orientation_samples", .int(Int64(l.orientationSamples)))] : [])
         ).canonicalString

@@ -65,6 +65,7 @@ public struct TrainerStatus: Sendable {
         if losses.textSamples > 0 { parts.append("text \(f(smoothedText))") }
         if losses.tokenSamples > 0 { parts.append("tokens \(f(losses.tokens))") }
         if losses.pointingSamples > 0 { parts.append("pointing \(ProgressMeter.decimal(Double(losses.pointing), digits: 4))") }
+        if losses.pointingMass != 0 { parts.append("pointing mass \(f(losses.pointingMass))") }
         if losses.orientationSamples > 0 { parts.append("orientation \(f(losses.orientation))") }
         let eta = step < totalSteps ? "ETA \(ProgressMeter.duration(etaSeconds))" : "done"
         return "\(bar) \(step)/\(totalSteps)  \(phase)  loss \(f(smoothedTotal)) (\(parts.joined(separator: ", ")))  "

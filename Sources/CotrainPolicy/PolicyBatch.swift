@@ -91,10 +91,17 @@ public struct LossWeights: Sendable, Equatable {
     /// Weight of the orientation loss: the orientation head's squared error against
     /// labelled orientations.
     public var orientation: Float
+    /// Weight of the pointing-mass loss: minus the log of the probability each pointer
+    /// puts within `PolicyModel.pointingMassRadius` of its labelled point.
+    public var pointingMass: Float
 
-    /// Weights; defaults 1, 1, 0.1, 0, 0.
-    public init(flow: Float = 1, text: Float = 1, tokens: Float = 0.1, pointing: Float = 0, orientation: Float = 0) {
+    /// Weights; defaults 1, 1, 0.1, 0, 0, 0.
+    public init(
+        flow: Float = 1, text: Float = 1, tokens: Float = 0.1, pointing: Float = 0, orientation: Float = 0,
+        pointingMass: Float = 0
+    ) {
         (self.flow, self.text, self.tokens, self.pointing, self.orientation) = (flow, text, tokens, pointing, orientation)
+        self.pointingMass = pointingMass
     }
 }
 
@@ -113,6 +120,9 @@ public struct PolicyLosses: Sendable, Equatable {
     public var pointing: Float = 0
     /// Orientation MSE on (cos ψ, sin ψ).
     public var orientation: Float = 0
+    /// Pointing mass: mean −log of the probability within the radius of the labelled
+    /// point (over the same samples as `pointing`).
+    public var pointingMass: Float = 0
     /// Samples that fed each objective.
     public var actionSamples = 0, textSamples = 0, tokenSamples = 0, pointingSamples = 0, orientationSamples = 0
 }

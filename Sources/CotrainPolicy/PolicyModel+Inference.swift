@@ -131,7 +131,7 @@ extension PolicyModel {
         var points: Tensor?
         var glimpse: GlimpseOutput?
         if config.pointers != nil, let stem {
-            points = pointerForward(tape, trunk: trunk, stem: stem, flops: &flops)
+            points = pointerForward(tape, trunk: trunk, stem: stem, flops: &flops).points
             glimpse = glimpseForward(tape, stem: stem, points: points!, slot: "infer", flops: &flops)
         }
         return (items, prefix, trunk, points, glimpse)

@@ -23,13 +23,23 @@ extension PolicyModel {
         var parts: [(Tensor, Float)] = []
         var points: Tensor?
         var glimpse: GlimpseOutput?
+        let labels = config.pointers != nil && (weights.pointing > 0 || weights.pointingMass > 0) ? pointingLabels(tape, samples) : nil
         if config.pointers != nil, let stem {
-            points = pointerForward(tape, trunk: trunkOut, stem: stem, flops: &flops)
-            glimpse = glimpseForward(tape, stem: stem, points: points!, slot: "train", flops: &flops)
+            let pointed = pointerForward(
+                tape, trunk: trunkOut, stem: stem, targets: weights.pointingMass > 0 ? labels?.targets : nil, flops: &flops)
+            points = pointed.points
+            glimpse = glimpseForward(tape, stem: stem, points: pointed.points, slot: "train", flops: &flops)
+            if let labels, let logMass = pointed.logMass {
+                // −Σ w·log P / Σ w over the labelled (sample, camera, pointer) rows.
+                let loss = tape.sum(tape.mul(logMass, labels.negatedShares))
+                (losses.pointingMass, losses.pointingSamples) = (loss[0], labels.count)
+                parts.append((loss, weights.pointingMass))
+            }
         }
-        if let points, weights.pointing > 0, let pointing = pointingLoss(tape, points, samples) {
-            (losses.pointing, losses.pointingSamples) = (pointing.loss[0], pointing.count)
-            parts.append((pointing.loss, weights.pointing))
+        if let points, let labels, weights.pointing > 0 {
+            let loss = tape.mseLoss(tape.reshape(points, Shape(labels.points.shape[0], 2)), target: labels.points, weights: labels.weights)
+            (losses.pointing, losses.pointingSamples) = (loss[0], labels.count)
+            parts.append((loss, weights.pointing))
         }
         if weights.orientation > 0, let orientation = orientationLoss(tape, trunkOut, glimpse, samples, flops: &flops) {
             (losses.orientation, losses.orientationSamples) = (orientation.loss[0], orientation.count)
@@ -174,9 +184,14 @@ extension PolicyModel {
         return (weightedSum(tape, parts), members.count)
     }
 
-    /// Squared error of the pointers against the samples' labelled points (pointer j ↔
-    /// slot j), mean over labelled (camera, slot) pairs weighted by their label weight.
-    private func pointingLoss(_ tape: Tape, _ points: Tensor, _ samples: [PolicySample]) -> (loss: Tensor, count: Int)? {
+    /// The samples' labelled points as pointer targets (pointer j ↔ slot j), one row per
+    /// (sample, camera, pointer): `points (rows, 2)` and `weights (rows)` for the squared
+    /// error; `targets (rows, 3)` — x, y and the camera's `pointingMassRadius`, 0 where
+    /// unlabelled — and `negatedShares` (−w / Σ w) for the log-mass; nil if no sample
+    /// is labelled.
+    private func pointingLabels(
+        _ tape: Tape, _ samples: [PolicySample]
+    ) -> (points: Tensor, weights: Tensor, targets: Tensor, negatedShares: Tensor, count: Int)? {
         let (b, cams, m, slots) = (samples.count, config.cameras, config.pointers!, PolicySample.pointSlots)
         let expected = cams * slots * 3
         let members = (0..<b).filter { s in
@@ -185,21 +200,32 @@ extension PolicyModel {
         }
         guard !members.isEmpty else { return nil }
         let rows = b * cams * m
-        let target = tape.constant(Shape(rows, 2)), weights = tape.constant(Shape(rows))
-        target.fill(0)
-        weights.fill(0)
+        let points = tape.constant(Shape(rows, 2)), weights = tape.constant(Shape(rows))
+        let targets = tape.constant(Shape(rows, 3)), shares = tape.constant(Shape(rows))
+        for t in [points, weights, targets, shares] { t.fill(0) }
+        var total: Float = 0
         for s in members {
             let p = samples[s].points!
             for camera in 0..<cams {
                 for j in 0..<Swift.min(m, slots) {
                     let label = (camera * slots + j) * 3, row = (s * cams + camera) * m + j
-                    target[2 * row] = p[label]
-                    target[2 * row + 1] = p[label + 1]
-                    weights[row] = p[label + 2]
+                    (points[2 * row], points[2 * row + 1], weights[row]) = (p[label], p[label + 1], p[label + 2])
+                    guard p[label + 2] > 0 else { continue }
+                    (targets[3 * row], targets[3 * row + 1]) = (p[label], p[label + 1])
+                    targets[3 * row + 2] = pointingMassRadius(camera: camera)
+                    total += p[label + 2]
                 }
             }
         }
-        return (tape.mseLoss(tape.reshape(points, Shape(rows, 2)), target: target, weights: weights), members.count)
+        for row in 0..<rows { shares[row] = -weights[row] / total }
+        return (points, weights, targets, shares, members.count)
+    }
+
+    /// How near its labelled point a pointer's probability counts for the pointing-mass
+    /// loss, in image coordinates ([−1, 1] across): 2 pixels in the main camera, where
+    /// an object is 2–3 pixels wide, and 4 in the wrist camera, where it is 8 or more.
+    func pointingMassRadius(camera: Int) -> Float {
+        Float(camera == 0 ? 2 : 4) * 2 / Float(config.imageSize)
     }
 
     /// Squared error of the orientation head's (cos ψ, sin ψ) against the labelled

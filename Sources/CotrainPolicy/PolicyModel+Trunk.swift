@@ -210,7 +210,10 @@ extension PolicyModel {
     /// and the trunk's output at the pixel's patch (context the 3×3 stem lacks: a bowl
     /// and a cube of one colour look alike to it); a soft-argmax over each camera's
     /// weighted map gives (x, y) in [−1, 1], camera by camera, pointer by pointer.
-    func pointerForward(_ tape: Tape, trunk: Tensor, stem: Tensor, flops: inout FlopCount) -> Tensor {
+    /// With `targets` (`pointingTargets`), also each pointer's log-mass near its label.
+    func pointerForward(
+        _ tape: Tape, trunk: Tensor, stem: Tensor, targets: Tensor? = nil, flops: inout FlopCount
+    ) -> (points: Tensor, logMass: Tensor?) {
         let (b, cams, c) = (trunk.shape[0], config.cameras, config.width)
         let (m, k) = (config.pointers!, config.pointerFeatures)
         let state = tape.sliceTokens(trunk, start: config.proprioToken, count: 1)
@@ -234,10 +237,10 @@ extension PolicyModel {
         if let radius = config.pointerSurround, let surroundOrder {
             map = tape.surround(map, order: surroundOrder, side: config.imageSize, radius: radius)
         }
-        let points = tape.pointer(
+        let (points, logMass) = tape.pointer(
             map, queries: queries, coarse: patches, coarseQueries: contextQueries, coordinates: keypointCoordinates!,
-            gain: Self.pointerGain)
-        return tape.reshape(points, Shape(b, 1, config.pointerOutputs))
+            gain: Self.pointerGain, targets: targets)
+        return (tape.reshape(points, Shape(b, 1, config.pointerOutputs)), logMass)
     }
 
     /// Scale of the pointer logits at initialisation's query size: with the initial

@@ -98,6 +98,7 @@ extension PolicyTrainer {
             out.text += l.text * Float(l.textSamples)
             out.tokens += l.tokens * Float(l.tokenSamples)
             out.pointing += l.pointing * Float(l.pointingSamples)
+            out.pointingMass += l.pointingMass * Float(l.pointingSamples)
             out.orientation += l.orientation * Float(l.orientationSamples)
             out.actionSamples += l.actionSamples; out.textSamples += l.textSamples; out.tokenSamples += l.tokenSamples
             out.pointingSamples += l.pointingSamples; out.orientationSamples += l.orientationSamples
@@ -105,7 +106,7 @@ extension PolicyTrainer {
         if out.actionSamples > 0 { out.action /= Float(out.actionSamples) }
         if out.textSamples > 0 { out.text /= Float(out.textSamples) }
         if out.tokenSamples > 0 { out.tokens /= Float(out.tokenSamples) }
-        if out.pointingSamples > 0 { out.pointing /= Float(out.pointingSamples) }
+        if out.pointingSamples > 0 { out.pointing /= Float(out.pointingSamples); out.pointingMass /= Float(out.pointingSamples) }
         if out.orientationSamples > 0 { out.orientation /= Float(out.orientationSamples) }
         return out
     }

@@ -129,10 +129,16 @@ struct PointerShape {
     let c: Int, rep: Int
 }
 
+//
+// With `targets` (R·M rows of x, y, radius in coordinate units; radius ≤ 0: none),
+// `mass` (R·M) receives log Σ p_n over the positions within the radius of the target
+// (0 where there is none): the pointer's log-probability of landing on the labelled
+// object, whatever else the map's mean is pulled towards.
 func pointerForward(
     _ out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
     _ q: UnsafePointer<Float>, coarse y: UnsafePointer<Float>?, coarseQueries qy: UnsafePointer<Float>?,
-    coords: UnsafePointer<Float>, gain: Float, shape: PointerShape, threads: Int
+    coords: UnsafePointer<Float>, gain: Float, shape: PointerShape,
+    targets: UnsafePointer<Float>? = nil, mass: UnsafeMutablePointer<Float>? = nil, threads: Int
 ) {
     let (r, n, k, m, c, rep) = (shape.r, shape.n, shape.k, shape.m, shape.c, shape.rep)
     parallelRanges(r * m, threads: threads, grain: Swift.max(1, elementwiseGrain / (n * k))) { range in
@@ -147,20 +153,41 @@ func pointerForward(
             }
             for i in 0..<n { logits[i] = gain * ((y == nil ? 0 : coarseLogits[i / rep]) + dot(src + i * k, query, k)) }
             softArgmax(logits, probs: probs + item * n, coords: coords, into: out + 2 * item)
+            if let targets, let mass {
+                mass[item] = log(Swift.max(massWithin(targets + 3 * item, probs: probs + item * n, coords: coords, n: n), .leastNormalMagnitude))
+            }
         }
     }
+}
+
+// Σ p_n over the positions within `target`'s radius of its (x, y); 1 without a target
+// (radius ≤ 0), so its log is 0.
+@inline(__always)
+func massWithin(_ target: UnsafePointer<Float>, probs p: UnsafePointer<Float>, coords: UnsafePointer<Float>, n: Int) -> Float {
+    let (tx, ty, radius) = (target[0], target[1], target[2])
+    guard radius > 0 else { return 1 }
+    let r2 = radius * radius
+    var sum: Float = 0
+    for i in 0..<n {
+        let (dx, dy) = (coords[2 * i] - tx, coords[2 * i + 1] - ty)
+        if dx * dx + dy * dy <= r2 { sum += p[i] }
+    }
+    return sum
 }
 
 // dout (R,2M) → with dl_n = gain · p_n·(gx (cx_n − x̄) + gy (cy_n − ȳ)):
 // dx[r,n,k] += Σ_m dl_n q[r,m,k], dq[r,m,k] += Σ_n dl_n x[r,n,k], and likewise for the
 // coarse map with positions summed per cell. Rows are independent, so each thread owns
-// whole rows and the result does not depend on `threads`.
+// whole rows and the result does not depend on `threads`. `dout` may be nil when only
+// the mass received a gradient. With `dmass` (R·M), the log-mass's gradient adds
+// gain · gm·(in_n·p_n / P − p_n) to dl_n (P the mass within the target's radius).
 func pointerBackward(
     dx: UnsafeMutablePointer<Float>?, dq: UnsafeMutablePointer<Float>?,
-    dy: UnsafeMutablePointer<Float>?, dqy: UnsafeMutablePointer<Float>?, _ dout: UnsafePointer<Float>,
+    dy: UnsafeMutablePointer<Float>?, dqy: UnsafeMutablePointer<Float>?, _ dout: UnsafePointer<Float>?,
     _ out: UnsafePointer<Float>, probs: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ q: UnsafePointer<Float>,
     coarse y: UnsafePointer<Float>?, coarseQueries qy: UnsafePointer<Float>?,
-    coords: UnsafePointer<Float>, gain: Float, shape: PointerShape, threads: Int
+    coords: UnsafePointer<Float>, gain: Float, shape: PointerShape,
+    targets: UnsafePointer<Float>? = nil, dmass: UnsafePointer<Float>? = nil, threads: Int
 ) {
     let (r, n, k, m, c, rep) = (shape.r, shape.n, shape.k, shape.m, shape.c, shape.rep)
     parallelRanges(r, threads: threads, grain: Swift.max(1, elementwiseGrain / (n * k * m))) { range in
@@ -169,12 +196,25 @@ func pointerBackward(
             let src = x + row * n * k
             for j in 0..<m {
                 let item = row * m + j
-                let (gx, gy) = (dout[2 * item], dout[2 * item + 1])
+                let (gx, gy) = dout.map { ($0[2 * item], $0[2 * item + 1]) } ?? (0, 0)
                 let (mx, my) = (out[2 * item], out[2 * item + 1])
                 let p = probs + item * n, query = q + item * k
+                // The log-mass term: −gm·p_n everywhere, + gm·p_n / P inside the radius.
+                var (gm, inside, tx, ty, r2): (Float, Float, Float, Float, Float) = (0, 0, 0, 0, -1)
+                if let targets, let dmass, targets[3 * item + 2] > 0, dmass[item] != 0 {
+                    let total = massWithin(targets + 3 * item, probs: p, coords: coords, n: n)
+                    gm = dmass[item]
+                    inside = total > 0 ? gm / total : 0
+                    (tx, ty, r2) = (targets[3 * item], targets[3 * item + 1], targets[3 * item + 2] * targets[3 * item + 2])
+                }
                 if y != nil { for i in cellGrad.indices { cellGrad[i] = 0 } }
                 for i in 0..<n {
-                    let dl = gain * p[i] * (gx * (coords[2 * i] - mx) + gy * (coords[2 * i + 1] - my))
+                    var g = gx * (coords[2 * i] - mx) + gy * (coords[2 * i + 1] - my) - gm
+                    if r2 > 0 {
+                        let (ex, ey) = (coords[2 * i] - tx, coords[2 * i + 1] - ty)
+                        if ex * ex + ey * ey <= r2 { g += inside }
+                    }
+                    let dl = gain * p[i] * g
                     if let dx { axpy(dl, query, dx + row * n * k + i * k, k) }
                     if let dq { axpy(dl, src + i * k, dq + item * k, k) }
                     if y != nil { cellGrad[i / rep] += dl }

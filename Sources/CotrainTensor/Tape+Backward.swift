@@ -49,12 +49,14 @@ extension Tape {
                 dx: addGrad(x), dbeta: addGrad(beta), dout, out.data, probs: probs.data, x.data,
                 coords: coordinates.data, beta: beta.data, b: b, n: n, k: k, threads: threads)
         case let .pointer(rec):
-            guard let dout = outGrad(rec.out) else { return }
+            let dout = outGrad(rec.out), dmass = rec.mass.flatMap { outGrad($0) }
+            guard dout != nil || dmass != nil else { return }
             pointerBackward(
                 dx: addGrad(rec.x), dq: addGrad(rec.queries), dy: rec.coarse.flatMap { addGrad($0) },
                 dqy: rec.coarseQueries.flatMap { addGrad($0) }, dout, rec.out.data, probs: rec.probs.data, rec.x.data,
                 rec.queries.data, coarse: rec.coarse?.data, coarseQueries: rec.coarseQueries?.data,
-                coords: rec.coordinates.data, gain: rec.gain, shape: rec.shape, threads: threads)
+                coords: rec.coordinates.data, gain: rec.gain, shape: rec.shape, targets: rec.targets?.data, dmass: dmass,
+                threads: threads)
         case let .surround(rec):
             guard let dout = outGrad(rec.out), let dx = addGrad(rec.x) else { return }
             surroundBackward(

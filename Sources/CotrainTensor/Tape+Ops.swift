@@ -126,10 +126,24 @@ extension Tape {
     public func pointer(
         _ x: Tensor, queries: Tensor, coarse: Tensor? = nil, coarseQueries: Tensor? = nil, coordinates: Tensor, gain: Float
     ) -> Tensor {
+        pointer(x, queries: queries, coarse: coarse, coarseQueries: coarseQueries, coordinates: coordinates, gain: gain,
+                targets: nil).points
+    }
+
+    /// As `pointer`, and with `targets (R·M, 3)` — per row and pointer a labelled point
+    /// (x, y) and a radius, all in coordinate units (radius ≤ 0: unlabelled) — also each
+    /// pointer's log-probability of landing within the radius of its point, `(R·M)`
+    /// (0 where unlabelled): a loss on it pulls the whole map onto the object, where a
+    /// squared error on the mean barely notices a little mass left on a look-alike.
+    public func pointer(
+        _ x: Tensor, queries: Tensor, coarse: Tensor? = nil, coarseQueries: Tensor? = nil, coordinates: Tensor, gain: Float,
+        targets: Tensor?
+    ) -> (points: Tensor, logMass: Tensor?) {
         let (r, k) = (x.shape[0], x.shape.last)
         let (n, m) = (x.count / r / k, queries.count / r / k)
         precondition(coordinates.count == 2 * n && queries.count == r * m * k && m >= 1,
                      "pointer: \(x.shape) with \(queries.shape) queries and \(coordinates.shape) coordinates")
+        precondition(targets == nil || targets!.count == r * m * 3, "pointer: targets \(targets!.shape) for \(r)×\(m) pointers")
         var shape = PointerShape(r: r, n: n, k: k, m: m, c: 0, rep: 1)
         if let coarse {
             let c = coarse.shape.last, cells = coarse.count / r / c
@@ -137,16 +151,19 @@ extension Tape {
                          "pointer: coarse map \(coarse.shape) for \(x.shape), queries \(coarseQueries?.shape.dims ?? [])")
             shape = PointerShape(r: r, n: n, k: k, m: m, c: c, rep: n / cells)
         }
-        let out = make(Shape(r, 1, 2 * m), requiresGrad: needsGrad(x, queries) || coarse.map { needsGrad($0, coarseQueries!) } == true)
+        let grad = needsGrad(x, queries) || coarse.map { needsGrad($0, coarseQueries!) } == true
+        let out = make(Shape(r, 1, 2 * m), requiresGrad: grad)
         let probs = make(Shape(r, m, n))
+        let mass = targets.map { _ in make(Shape(r * m), requiresGrad: grad) }
         pointerForward(out.data, probs: probs.data, x.data, queries.data, coarse: coarse?.data, coarseQueries: coarseQueries?.data,
-                       coords: coordinates.data, gain: gain, shape: shape, threads: threads)
+                       coords: coordinates.data, gain: gain, shape: shape, targets: targets?.data, mass: mass?.data,
+                       threads: threads)
         if out.requiresGrad {
             record(.pointer(PointerRecord(
                 x: x, queries: queries, coarse: coarse, coarseQueries: coarseQueries, coordinates: coordinates,
-                gain: gain, shape: shape, out: out, probs: probs)))
+                gain: gain, shape: shape, out: out, probs: probs, targets: targets, mass: mass)))
         }
-        return out
+        return (out, mass)
     }
 
     /// Each position's features and their mean over its `(2·radius+1)²` neighbourhood

@@ -35,6 +35,8 @@ enum TapeEntry {
 struct PointerRecord {
     let x: Tensor, queries: Tensor, coarse: Tensor?, coarseQueries: Tensor?, coordinates: Tensor
     let gain: Float, shape: PointerShape, out: Tensor, probs: Tensor
+    /// Labelled points and the log-mass output (`Tape.pointer(…, targets:)`), or nil.
+    let targets: Tensor?, mass: Tensor?
 }
 
 /// What attention's backward pass needs.

@@ -150,6 +150,43 @@ import Testing
         #expect(!without.json.canonicalString.contains("pointer") && !without.json.canonicalString.contains("pointing"))
     }
 
+    @Test("recipe checks: the pointing-mass weight needs pointers and must be ≥ 0; it reaches the loss weights and the training log")
+    func pointingMassRecipe() throws {
+        func recipe(_ model: String, mass: String) throws -> Recipe {
+            try Self.tinyRecipe(model: model, weights: #""pointing":1,"pointing_mass":\#(mass)"#, steps: 2, batch: 8)
+        }
+        #expect(throws: RecipeError.invalidValue(path: "loss_weights.pointing_mass", reason: "it trains the pointers: set model.pointers too")) {
+            try recipe(#""stem_channels":2"#, mass: "1")
+        }
+        #expect(throws: RecipeError.invalidValue(path: "loss_weights.pointing_mass", reason: "must be finite and ≥ 0, got -1.0")) {
+            try recipe(#""stem_channels":2,"pointers":1"#, mass: "-1")
+        }
+        let with = try recipe(#""stem_channels":2,"pointers":1"#, mass: "0.5")
+        #expect(with.lossWeights.pointingMass == 0.5 && with.json.canonicalString.contains("\"pointing_mass\":0.5"))
+        #expect(try Recipe(bytes: Array(with.json.canonicalString.utf8)).hash == with.hash)
+        #expect(!(try Self.recipe()).json.canonicalString.contains("pointing_mass"))
+        // Trained on labelled episodes, the log reports the mass loss: minus a log-probability.
+        let scratch = Scratch("cotrain-pointing-mass")
+        let store = try collect(smallPlan(.ur5e, [.pick], count: 2, seed: 6), into: scratch.file("episodes"))
+        #expect(try store.open(store.index.entries[0], verify: true).hasPoints)
+        let data = try TrainingData.load(ownEmbodiment: .ur5e, episodeStores: [scratch.file("episodes")], vlStores: [])
+        #expect(try PolicyAdapter(recipe: with, data: data).policyBatch(Self.batch(with, data)).1.pointingMass == 0.5)
+        var options = TrainerOptions(outputDirectory: scratch.file("run"))
+        options.threads = 1
+        _ = try Trainer(recipe: with, data: data, options: options).run()
+        let log = String(decoding: try readFile(options.logPath, limit: 1 << 20), as: UTF8.self)
+        let last = try #require(log.split(separator: "\n").last.map { try JSONValue.parse(Array($0.utf8)) })
+        let mass = try #require(last["pointing_mass"]?.double)
+        #expect(mass > 0 && mass.isFinite)
+    }
+
+    static func batch(_ recipe: Recipe, _ data: TrainingData) throws -> TrainingBatch {
+        let sampler = try MixtureSampler(recipe: recipe, data: data)
+        var batch = sampler.makeBatch()
+        sampler.fill(&batch, step: 0)
+        return batch
+    }
+
     @Test("recipe checks: a glimpse needs pointers and the wrist camera and fits the image, a surround needs pointers; both reach the policy config and train")
     func glimpseRecipe() throws {
         func recipe(_ model: String) throws -> Recipe {

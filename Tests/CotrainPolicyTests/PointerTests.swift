@@ -33,11 +33,14 @@ import Testing
         return c
     }
 
-    @Test("the pointing loss teaches the pointer to find the colour the prompt names, in new scenes")
-    func learnsToPoint() throws {
+    @Test("the pointing loss, and the pointing-mass loss alone, teach the pointer to find the colour the prompt names, in new scenes",
+          arguments: ["squared error", "mass"])
+    func learnsToPoint(_ loss: String) throws {
         let model = Fixture.model(Self.config(), seed: 5)
         var rng = Xoshiro256(seed: 8)
-        _ = try Fixture.train(model, steps: 400, weights: LossWeights(flow: 0, text: 0, tokens: 0, pointing: 1)) {
+        let weights = loss == "mass"
+            ? LossWeights(flow: 0, text: 0, tokens: 0, pointingMass: 1) : LossWeights(flow: 0, text: 0, tokens: 0, pointing: 1)
+        _ = try Fixture.train(model, steps: 400, weights: weights) {
             PolicyBatch((0..<16).map { _ in Self.scene(&rng).sample })
         }
         var error: Float = 0, other: Float = 0
