@@ -186,9 +186,9 @@ extension PolicyModel {
 
     /// The samples' labelled points as pointer targets (pointer j ↔ slot j), one row per
     /// (sample, camera, pointer): `points (rows, 2)` and `weights (rows)` for the squared
-    /// error; `targets (rows, 3)` — x, y and the camera's `pointingMassRadius`, 0 where
-    /// unlabelled — and `negatedShares` (−w / Σ w) for the log-mass; nil if no sample
-    /// is labelled.
+    /// error; `targets (rows, 3)` — x, y and `pointingMassRadius`, 0 where unlabelled or
+    /// without a radius — and `negatedShares` (−w / Σ w over the rows with a radius) for
+    /// the log-mass; nil if no sample is labelled.
     private func pointingLabels(
         _ tape: Tape, _ samples: [PolicySample]
     ) -> (points: Tensor, weights: Tensor, targets: Tensor, negatedShares: Tensor, count: Int)? {
@@ -203,29 +203,36 @@ extension PolicyModel {
         let points = tape.constant(Shape(rows, 2)), weights = tape.constant(Shape(rows))
         let targets = tape.constant(Shape(rows, 3)), shares = tape.constant(Shape(rows))
         for t in [points, weights, targets, shares] { t.fill(0) }
-        var total: Float = 0
+        var total: Float = 0, massRows = 0
         for s in members {
             let p = samples[s].points!
             for camera in 0..<cams {
                 for j in 0..<Swift.min(m, slots) {
                     let label = (camera * slots + j) * 3, row = (s * cams + camera) * m + j
                     (points[2 * row], points[2 * row + 1], weights[row]) = (p[label], p[label + 1], p[label + 2])
-                    guard p[label + 2] > 0 else { continue }
-                    (targets[3 * row], targets[3 * row + 1]) = (p[label], p[label + 1])
-                    targets[3 * row + 2] = pointingMassRadius(camera: camera)
+                    let radius = pointingMassRadius(camera: camera, pointer: j)
+                    guard p[label + 2] > 0, radius > 0 else { continue }
+                    (targets[3 * row], targets[3 * row + 1], targets[3 * row + 2]) = (p[label], p[label + 1], radius)
                     total += p[label + 2]
+                    massRows += 1
                 }
             }
         }
-        for row in 0..<rows { shares[row] = -weights[row] / total }
+        if massRows > 0 { for row in 0..<rows where targets[3 * row + 2] > 0 { shares[row] = -weights[row] / total } }
         return (points, weights, targets, shares, members.count)
     }
 
     /// How near its labelled point a pointer's probability counts for the pointing-mass
-    /// loss, in image coordinates ([−1, 1] across): 2 pixels in the main camera, where
-    /// an object is 2–3 pixels wide, and 4 in the wrist camera, where it is 8 or more.
-    func pointingMassRadius(camera: Int) -> Float {
-        Float(camera == 0 ? 2 : 4) * 2 / Float(config.imageSize)
+    /// loss, in image coordinates ([−1, 1] across); 0: that pointer and camera are left
+    /// to the squared error. Only the object pointer in the main camera gets one, 2
+    /// pixels: there the object is 2–3 pixels wide, and the failure the loss is for is
+    /// mass on a look-alike (a bowl of the object's colour). The destination is a bowl
+    /// about 8 pixels wide, and in the wrist camera objects are 8–30 pixels wide: their
+    /// point is the centre of a region (of a ring, when the held object hides the bowl's
+    /// middle), which the squared error on the mean finds and a mass loss around the
+    /// centre pulls off (docs/study.md, tenth round).
+    func pointingMassRadius(camera: Int, pointer: Int) -> Float {
+        camera == 0 && pointer == 0 ? 2 * 2 / Float(config.imageSize) : 0
     }
 
     /// Squared error of the orientation head's (cos ψ, sin ψ) against the labelled

@@ -57,6 +57,34 @@ import Testing
         #expect(error < 1.5, "mean pointing error \(error) px (centre: \(other) px)")
     }
 
+    @Test("the pointing-mass loss covers the object pointer in the main camera only; the squared error covers every labelled point")
+    func pointingMassCoversMainObject() throws {
+        var config = Self.config()
+        config.wristCamera = true
+        config.pointers = 2
+        let model = Fixture.model(config, seed: 11)
+        #expect(model.pointingMassRadius(camera: 0, pointer: 0) == 0.25)  // 2 of 16 pixels, [−1, 1] across
+        #expect(model.pointingMassRadius(camera: 0, pointer: 1) == 0 && model.pointingMassRadius(camera: 1, pointer: 0) == 0)
+        func losses(wristAndDestination: Float) throws -> PolicyLosses {
+            var rng = Xoshiro256(seed: 14)
+            let samples = (0..<4).map { _ in
+                var sample = Fixture.robot(Fixture.armA, &rng)
+                sample.wristImage = Fixture.image(&rng)
+                let d = wristAndDestination
+                sample.points = [0.1, -0.2, 1, d, d, 1, -d, 0.3, 1, 0.5, d, 1]  // main (object, destination), wrist (…)
+                return sample
+            }
+            var flops = FlopCount()
+            return try model.lossForward(
+                Tape(threads: 1), PolicyBatch(samples), weights: LossWeights(pointing: 1, pointingMass: 1), noiseSeed: 2, flops: &flops
+            ).losses
+        }
+        let (a, b) = (try losses(wristAndDestination: 0.4), try losses(wristAndDestination: -0.6))
+        #expect(a.pointingMass > 0 && a.pointingMass.isFinite && a.pointingSamples == 4)
+        #expect(a.pointingMass == b.pointingMass, "the mass loss must not read the destination's or the wrist camera's labels")
+        #expect(a.pointing != b.pointing)
+    }
+
     @Test("the points reach the action expert: the action loss alone gives the pointer queries a gradient")
     func actionGradientReachesPointer() throws {
         let model = Fixture.model(Self.config(), seed: 6)
