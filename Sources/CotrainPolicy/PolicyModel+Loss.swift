@@ -223,16 +223,12 @@ extension PolicyModel {
     }
 
     /// How near its labelled point a pointer's probability counts for the pointing-mass
-    /// loss, in image coordinates ([−1, 1] across); 0: that pointer and camera are left
-    /// to the squared error. Only the object pointer in the main camera gets one, 2
-    /// pixels: there the object is 2–3 pixels wide, and the failure the loss is for is
-    /// mass on a look-alike (a bowl of the object's colour). The destination is a bowl
-    /// about 8 pixels wide, and in the wrist camera objects are 8–30 pixels wide: their
-    /// point is the centre of a region (of a ring, when the held object hides the bowl's
-    /// middle), which the squared error on the mean finds and a mass loss around the
-    /// centre pulls off (docs/study.md, tenth round).
+    /// loss, in image coordinates ([−1, 1] across): 2 pixels in the main camera, where
+    /// an object is 2–3 pixels wide, 4 in the wrist camera, where it is 8 or more. (Only
+    /// the main camera's object pointer was measured too: no better, docs/study.md, tenth
+    /// round.)
     func pointingMassRadius(camera: Int, pointer: Int) -> Float {
-        camera == 0 && pointer == 0 ? 2 * 2 / Float(config.imageSize) : 0
+        Float(camera == 0 ? 2 : 4) * 2 / Float(config.imageSize)
     }
 
     /// Squared error of the orientation head's (cos ψ, sin ψ) against the labelled

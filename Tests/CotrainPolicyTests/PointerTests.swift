@@ -57,21 +57,20 @@ import Testing
         #expect(error < 1.5, "mean pointing error \(error) px (centre: \(other) px)")
     }
 
-    @Test("the pointing-mass loss covers the object pointer in the main camera only; the squared error covers every labelled point")
-    func pointingMassCoversMainObject() throws {
+    @Test("the pointing-mass loss reads every labelled point, 2 px around it in the main camera and 4 px in the wrist camera")
+    func pointingMassRadii() throws {
         var config = Self.config()
         config.wristCamera = true
         config.pointers = 2
         let model = Fixture.model(config, seed: 11)
         #expect(model.pointingMassRadius(camera: 0, pointer: 0) == 0.25)  // 2 of 16 pixels, [−1, 1] across
-        #expect(model.pointingMassRadius(camera: 0, pointer: 1) == 0 && model.pointingMassRadius(camera: 1, pointer: 0) == 0)
-        func losses(wristAndDestination: Float) throws -> PolicyLosses {
+        #expect(model.pointingMassRadius(camera: 0, pointer: 1) == 0.25 && model.pointingMassRadius(camera: 1, pointer: 0) == 0.5)
+        func losses(wrist: Float, visible: Float = 1) throws -> PolicyLosses {
             var rng = Xoshiro256(seed: 14)
             let samples = (0..<4).map { _ in
                 var sample = Fixture.robot(Fixture.armA, &rng)
                 sample.wristImage = Fixture.image(&rng)
-                let d = wristAndDestination
-                sample.points = [0.1, -0.2, 1, d, d, 1, -d, 0.3, 1, 0.5, d, 1]  // main (object, destination), wrist (…)
+                sample.points = [0.1, -0.2, 1, 0.4, 0.4, 1, wrist, 0.3, visible, 0.5, wrist, visible]  // main (object, destination), wrist (…)
                 return sample
             }
             var flops = FlopCount()
@@ -79,10 +78,11 @@ import Testing
                 Tape(threads: 1), PolicyBatch(samples), weights: LossWeights(pointing: 1, pointingMass: 1), noiseSeed: 2, flops: &flops
             ).losses
         }
-        let (a, b) = (try losses(wristAndDestination: 0.4), try losses(wristAndDestination: -0.6))
+        let (a, b) = (try losses(wrist: 0.4), try losses(wrist: -0.6))
         #expect(a.pointingMass > 0 && a.pointingMass.isFinite && a.pointingSamples == 4)
-        #expect(a.pointingMass == b.pointingMass, "the mass loss must not read the destination's or the wrist camera's labels")
-        #expect(a.pointing != b.pointing)
+        #expect(a.pointingMass != b.pointingMass && a.pointing != b.pointing)
+        // Labels marked invisible are read by neither loss.
+        #expect(try losses(wrist: 0.4, visible: 0).pointingMass == (try losses(wrist: -0.6, visible: 0)).pointingMass)
     }
 
     @Test("the points reach the action expert: the action loss alone gives the pointer queries a gradient")
