@@ -80,6 +80,10 @@ enum OfflineEvalCommand {
                                  ("t0", p.firstStep.map(number) ?? .null), ("all", number(p.allSteps)),
                                  ("median", number(p.median)), ("p90", number(p.p90))])
                     })),
+                    ("pointing_px_by_substep", .array(report.pointingBySubstep.map { r in
+                        .object([("substep", .string(r.substep)), ("steps", .int(Int64(r.steps))),
+                                 ("median", .object(r.medians.sorted { $0.key < $1.key }.map { ($0.key, number($0.value)) }))])
+                    })),
                     ("orientation_degrees", report.orientation.map { o in
                         .object([("count", .int(Int64(o.count))), ("median", number(o.median)), ("p90", number(o.p90)),
                                  ("within_tolerance", number(o.withinTolerance)), ("misaligned_steps", .int(Int64(o.misalignedCount))),
@@ -110,6 +114,15 @@ enum OfflineEvalCommand {
                 }
                 print("\nPointers: mean distance from the labelled point (pixels)")
                 print(points.rendered)
+                let names = ["main object", "main destination", "wrist object", "wrist destination"].filter { name in
+                    report.pointingBySubstep.contains { $0.medians[name] != nil }
+                }
+                var bySubstep = TextTable(headers: ["sub-step", "n"] + names, rightAligned: Set(1...names.count + 1))
+                for r in report.pointingBySubstep {
+                    bySubstep.rows.append([r.substep, "\(r.steps)"] + names.map { r.medians[$0].map { format($0, 2) } ?? "—" })
+                }
+                print("\nPointers by sub-step: median distance from the labelled point (pixels; —: not visible)")
+                print(bySubstep.rendered)
             }
             if let o = report.orientation {
                 print("\nOrientation head: cube yaw against the fingers, error over \(o.count) labelled steps: median \(format(o.median, 1))°, "

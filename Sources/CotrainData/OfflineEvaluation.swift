@@ -34,6 +34,10 @@ public struct OfflineEvaluationReport: Sendable {
     /// For a checkpoint with pointers on episodes with labelled points: how far each
     /// pointer lands from its label, per camera and slot (empty otherwise).
     public var pointing: [PointingErrorRow] = []
+    /// The same distances split by sub-step (in the order of `substeps`): where in the
+    /// task a pointer drifts, e.g. whether the destination is lost while the held object
+    /// hides it.
+    public var pointingBySubstep: [PointingSubstepRow] = []
     /// For a checkpoint with an orientation head on episodes with orientation labels:
     /// its error over the labelled steps; nil otherwise.
     public var orientation: OrientationError?
@@ -80,6 +84,15 @@ public struct OrientationError: Sendable, Equatable {
         misalignedMedian = turning.isEmpty ? nil : quantile(turning, 0.5)
         misalignedWithinTolerance = turning.isEmpty ? nil : within(turning)
     }
+}
+
+/// Median distance in pixels between each pointer and its labelled point over the
+/// steps of one sub-step; nil where the label was never visible.
+public struct PointingSubstepRow: Sendable, Equatable {
+    public var substep: String
+    /// Keyed by "main object", "main destination", "wrist object", "wrist destination".
+    public var medians: [String: Double]
+    public var steps: Int
 }
 
 /// Mean distance in pixels between a pointer and its labelled point.
@@ -144,7 +157,7 @@ public enum OfflineEvaluation {
                 if episode.hasPoints, let points = points?[0] {
                     var labels = [Float](repeating: 0, count: episode.pointWidth)
                     labels.withUnsafeMutableBufferPointer { episode.copyPoints(step: t, to: $0.baseAddress!) }
-                    pointing.add(points, labels: labels, step: t)
+                    pointing.add(points, labels: labels, step: t, substep: substep(m.annotations[t]))
                 }
                 if episode.hasOrientation, model.config.orientation == true {
                     var label: [Float] = [0, 0, 0]
@@ -158,10 +171,12 @@ public enum OfflineEvaluation {
         }
         let labels = steps.map { "t=\($0)" }.filter { pairs[$0] != nil } + ["all"]
         let rows = labels.map { label in row(label, pairs[label]!, components: a) }
+        let substeps = bySubstep.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }
         return OfflineEvaluationReport(
             embodiment: embodiment, components: components, episodes: chosen.count, rows: rows,
-            substeps: bySubstep.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }.map { row($0.key, $0.value, components: a) },
-            pointing: pointing.rows, orientation: OrientationError(orientationErrors))
+            substeps: substeps.map { row($0.key, $0.value, components: a) },
+            pointing: pointing.rows, pointingBySubstep: pointing.substepRows(order: substeps.map(\.key)),
+            orientation: OrientationError(orientationErrors))
     }
 
     /// An annotation with every "the <word> cube|cylinder|bowl" replaced by "X".
@@ -199,6 +214,8 @@ struct PointingTally {
     let pointers: Int, cameras: Int, halfSide: Double
     var sums: [String: (first: Double, firstCount: Int, all: Double, count: Int)] = [:]
     var distances: [String: [Double]] = [:]
+    /// Per sub-step: the distances per (camera, slot) name, and the steps seen.
+    var bySubstep: [String: (distances: [String: [Double]], steps: Int)] = [:]
 
     init(model: PolicyModel) {
         pointers = model.config.pointers ?? 0
@@ -207,8 +224,9 @@ struct PointingTally {
     }
 
     /// `points` as `PolicyModel.points` gives them; `labels` as the episode stores them.
-    mutating func add(_ points: [Float], labels: [Float], step: Int) {
+    mutating func add(_ points: [Float], labels: [Float], step: Int, substep: String? = nil) {
         let slots = SimEnvironment.pointSlots
+        if let substep { bySubstep[substep, default: ([:], 0)].steps += 1 }
         for camera in 0..<min(cameras, labels.count / (slots * 3)) {
             for j in 0..<min(pointers, slots) {
                 let label = (camera * slots + j) * 3, point = (camera * pointers + j) * 2
@@ -221,7 +239,21 @@ struct PointingTally {
                 if step == 0 { s.first += d; s.firstCount += 1 }
                 sums[key] = s
                 distances[key, default: []].append(d)
+                if let substep { bySubstep[substep]!.distances[Self.name(camera: camera, slot: j), default: []].append(d) }
             }
+        }
+    }
+
+    static func name(camera: Int, slot: Int) -> String {
+        (camera == 0 ? "main " : "wrist ") + (slot == 0 ? "object" : "destination")
+    }
+
+    /// One row per sub-step seen, in `order`.
+    func substepRows(order: [String]) -> [PointingSubstepRow] {
+        order.compactMap { substep in
+            guard let entry = bySubstep[substep] else { return nil }
+            return PointingSubstepRow(
+                substep: substep, medians: entry.distances.mapValues { $0.sorted()[$0.count / 2] }, steps: entry.steps)
         }
     }
 

@@ -75,6 +75,10 @@ import Testing
         #expect(report.substeps.map(\.count).reduce(0, +) == report.rows.last!.count)
         #expect(report.substeps.map(\.count) == report.substeps.map(\.count).sorted(by: >))
         #expect(report.substeps.contains { $0.label == "move above X" } && report.substeps.allSatisfy { $0.mse.count == 7 })
+        // The pointers by sub-step, in the same order, counting the same steps.
+        #expect(report.pointingBySubstep.map(\.substep) == report.substeps.map(\.label))
+        #expect(report.pointingBySubstep.map(\.steps) == report.substeps.map(\.count))
+        #expect(report.pointingBySubstep.allSatisfy { $0.medians.keys.allSatisfy { $0 == "main object" } })
     }
 
     @Test("a sub-step is the annotation with its object names replaced by X")
@@ -96,12 +100,20 @@ import Testing
         // Destination hidden; wrist object exact.
         let points: [Float] = [0.375, 0.5, 0.9, 0.9, 0.1, 0.1, 0, 0]
         let labels: [Float] = [0, 0, 1, 0.5, 0.5, 0, 0.1, 0.1, 1, 0, 0, 0]
-        tally.add(points, labels: labels, step: 0)
-        tally.add(points, labels: labels, step: 1)
+        tally.add(points, labels: labels, step: 0, substep: "move above X")
+        tally.add(points, labels: labels, step: 1, substep: "move above X")
+        // A third step in another sub-step: the main pointer exact, the wrist 3 px off.
+        tally.add([0, 0, 0.9, 0.9, 0.475, 0.1, 0, 0], labels: labels, step: 2, substep: "lift X")
         let rows = tally.rows
         #expect(rows.map(\.camera) == ["main", "wrist"] && rows.map(\.slot) == ["object", "object"])
-        #expect(abs(rows[0].allSteps - 5) < 1e-5 && rows[0].firstStep.map { abs($0 - 5) < 1e-5 } == true && rows[0].count == 2)
-        #expect(abs(rows[1].allSteps) < 1e-6)
+        #expect(abs(rows[0].allSteps - 10.0 / 3) < 1e-5 && rows[0].firstStep.map { abs($0 - 5) < 1e-5 } == true && rows[0].count == 3)
+        #expect(abs(rows[1].allSteps - 1) < 1e-5)
+        // By sub-step, in the order asked for; sub-steps never seen are left out.
+        let bySubstep = tally.substepRows(order: ["lift X", "close the gripper", "move above X"])
+        #expect(bySubstep.map(\.substep) == ["lift X", "move above X"] && bySubstep.map(\.steps) == [1, 2])
+        #expect(bySubstep[0].medians.keys.sorted() == ["main object", "wrist object"])
+        #expect(abs(bySubstep[0].medians["main object"]!) < 1e-6 && abs(bySubstep[0].medians["wrist object"]! - 3) < 1e-5)
+        #expect(abs(bySubstep[1].medians["main object"]! - 5) < 1e-5 && bySubstep[1].medians["main destination"] == nil)
     }
 
     @Test("a record whose points do not match its steps is refused on write; a file with a mis-shaped points tensor is refused on read")
