@@ -23,7 +23,9 @@ enum OfflineEvalCommand {
             gripper around X", …): where in the task the policy disagrees with the
             demonstrations. For a checkpoint with
             pointers (docs/model.md) on episodes with labelled points, it also prints how
-            far each pointer lands from the named object, in pixels; for one with an
+            far each pointer lands from the named object, in pixels, overall and per
+            sub-step (does the destination get lost while the held object hides it?);
+            for one with an
             orientation head on episodes with orientation labels, its error in degrees
             of cube yaw and how often it is within the 20° grasp tolerance.
 
