@@ -33,6 +33,13 @@ import Testing
         return c
     }
 
+    /// Two pointers (object, destination) and a wrist camera.
+    static func wristConfig() -> PolicyConfig {
+        var c = config()
+        (c.wristCamera, c.pointers) = (true, 2)
+        return c
+    }
+
     @Test("the pointing loss, and the pointing-mass loss alone, teach the pointer to find the colour the prompt names, in new scenes",
           arguments: ["squared error", "mass"])
     func learnsToPoint(_ loss: String) throws {
@@ -59,10 +66,7 @@ import Testing
 
     @Test("the pointing-mass loss reads every labelled point, 2 px around it in the main camera and 4 px in the wrist camera")
     func pointingMassRadii() throws {
-        var config = Self.config()
-        config.wristCamera = true
-        config.pointers = 2
-        let model = Fixture.model(config, seed: 11)
+        let model = Fixture.model(Self.wristConfig(), seed: 11)
         #expect(model.pointingMassRadius(camera: 0, pointer: 0) == 0.25)  // 2 of 16 pixels, [−1, 1] across
         #expect(model.pointingMassRadius(camera: 0, pointer: 1) == 0.25 && model.pointingMassRadius(camera: 1, pointer: 0) == 0.5)
         func losses(wrist: Float, visible: Float = 1) throws -> PolicyLosses {
@@ -103,9 +107,7 @@ import Testing
 
     @Test("a model with pointers (and a wrist camera) saves, loads and acts the same; configs are checked")
     func roundTripAndValidation() throws {
-        var config = Self.config()
-        config.wristCamera = true
-        config.pointers = 2
+        let config = Self.wristConfig()
         let model = Fixture.model(config, seed: 7)
         #expect(model.parameter("shared.pointer.query.weight")?.shape.dims == [2 * 4, 32])
         #expect(model.parameter("shared.pointer.condition.weight")?.shape.dims == [16, 2 * 2 * 2])
