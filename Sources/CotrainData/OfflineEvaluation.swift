@@ -224,9 +224,9 @@ struct PointingTally {
     }
 
     /// `points` as `PolicyModel.points` gives them; `labels` as the episode stores them.
-    mutating func add(_ points: [Float], labels: [Float], step: Int, substep: String? = nil) {
+    mutating func add(_ points: [Float], labels: [Float], step: Int, substep: String) {
         let slots = SimEnvironment.pointSlots
-        if let substep { bySubstep[substep, default: ([:], 0)].steps += 1 }
+        bySubstep[substep, default: ([:], 0)].steps += 1
         for camera in 0..<min(cameras, labels.count / (slots * 3)) {
             for j in 0..<min(pointers, slots) {
                 let label = (camera * slots + j) * 3, point = (camera * pointers + j) * 2
@@ -239,14 +239,13 @@ struct PointingTally {
                 if step == 0 { s.first += d; s.firstCount += 1 }
                 sums[key] = s
                 distances[key, default: []].append(d)
-                if let substep { bySubstep[substep]!.distances[Self.name(camera: camera, slot: j), default: []].append(d) }
+                bySubstep[substep]!.distances[Self.camera(camera) + " " + Self.slot(j), default: []].append(d)
             }
         }
     }
 
-    static func name(camera: Int, slot: Int) -> String {
-        (camera == 0 ? "main " : "wrist ") + (slot == 0 ? "object" : "destination")
-    }
+    static func camera(_ index: Int) -> String { index == 0 ? "main" : "wrist" }
+    static func slot(_ index: Int) -> String { index == 0 ? "object" : "destination" }
 
     /// One row per sub-step seen, in `order`.
     func substepRows(order: [String]) -> [PointingSubstepRow] {
@@ -263,7 +262,7 @@ struct PointingTally {
             let sorted = distances[key]!.sorted()
             func quantile(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] }
             return PointingErrorRow(
-                camera: parts[0] == 0 ? "main" : "wrist", slot: parts[1] == 0 ? "object" : "destination",
+                camera: Self.camera(parts[0]), slot: Self.slot(parts[1]),
                 firstStep: s.firstCount > 0 ? s.first / Double(s.firstCount) : nil, allSteps: s.all / Double(s.count), count: s.count,
                 median: quantile(0.5), p90: quantile(0.9))
         }

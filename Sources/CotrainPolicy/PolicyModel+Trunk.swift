@@ -210,7 +210,7 @@ extension PolicyModel {
     /// and the trunk's output at the pixel's patch (context the 3×3 stem lacks: a bowl
     /// and a cube of one colour look alike to it); a soft-argmax over each camera's
     /// weighted map gives (x, y) in [−1, 1], camera by camera, pointer by pointer.
-    /// With `targets` (`pointingTargets`), also each pointer's log-mass near its label.
+    /// With `targets` (`pointingLabels`), also each pointer's log-mass near its label.
     func pointerForward(
         _ tape: Tape, trunk: Tensor, stem: Tensor, targets: Tensor? = nil, flops: inout FlopCount
     ) -> (points: Tensor, logMass: Tensor?) {

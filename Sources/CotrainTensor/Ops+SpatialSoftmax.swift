@@ -129,7 +129,6 @@ struct PointerShape {
     let c: Int, rep: Int
 }
 
-//
 // With `targets` (R·M rows of x, y, radius in coordinate units; radius ≤ 0: none),
 // `mass` (R·M) receives log Σ p_n over the positions within the radius of the target
 // (0 where there is none): the pointer's log-probability of landing on the labelled
@@ -179,15 +178,16 @@ func massWithin(_ target: UnsafePointer<Float>, probs p: UnsafePointer<Float>, c
 // dx[r,n,k] += Σ_m dl_n q[r,m,k], dq[r,m,k] += Σ_n dl_n x[r,n,k], and likewise for the
 // coarse map with positions summed per cell. Rows are independent, so each thread owns
 // whole rows and the result does not depend on `threads`. `dout` may be nil when only
-// the mass received a gradient. With `dmass` (R·M), the log-mass's gradient adds
-// gain · gm·(in_n·p_n / P − p_n) to dl_n (P the mass within the target's radius).
+// the mass received a gradient. With `dmass` (R·M) and the forward pass's `mass`, the
+// log-mass's gradient adds gain · gm·(in_n·p_n / P − p_n) to dl_n (P = e^mass, the
+// probability within the target's radius).
 func pointerBackward(
     dx: UnsafeMutablePointer<Float>?, dq: UnsafeMutablePointer<Float>?,
     dy: UnsafeMutablePointer<Float>?, dqy: UnsafeMutablePointer<Float>?, _ dout: UnsafePointer<Float>?,
     _ out: UnsafePointer<Float>, probs: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ q: UnsafePointer<Float>,
     coarse y: UnsafePointer<Float>?, coarseQueries qy: UnsafePointer<Float>?,
     coords: UnsafePointer<Float>, gain: Float, shape: PointerShape,
-    targets: UnsafePointer<Float>? = nil, dmass: UnsafePointer<Float>? = nil, threads: Int
+    targets: UnsafePointer<Float>? = nil, mass: UnsafePointer<Float>? = nil, dmass: UnsafePointer<Float>? = nil, threads: Int
 ) {
     let (r, n, k, m, c, rep) = (shape.r, shape.n, shape.k, shape.m, shape.c, shape.rep)
     parallelRanges(r, threads: threads, grain: Swift.max(1, elementwiseGrain / (n * k * m))) { range in
@@ -201,10 +201,9 @@ func pointerBackward(
                 let p = probs + item * n, query = q + item * k
                 // The log-mass term: −gm·p_n everywhere, + gm·p_n / P inside the radius.
                 var (gm, inside, tx, ty, r2): (Float, Float, Float, Float, Float) = (0, 0, 0, 0, -1)
-                if let targets, let dmass, targets[3 * item + 2] > 0, dmass[item] != 0 {
-                    let total = massWithin(targets + 3 * item, probs: p, coords: coords, n: n)
+                if let targets, let mass, let dmass, targets[3 * item + 2] > 0, dmass[item] != 0 {
                     gm = dmass[item]
-                    inside = total > 0 ? gm / total : 0
+                    inside = gm / exp(mass[item])  // the forward pass clamps P to ≥ the least normal float
                     (tx, ty, r2) = (targets[3 * item], targets[3 * item + 1], targets[3 * item + 2] * targets[3 * item + 2])
                 }
                 if y != nil { for i in cellGrad.indices { cellGrad[i] = 0 } }

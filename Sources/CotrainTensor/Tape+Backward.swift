@@ -55,7 +55,7 @@ extension Tape {
                 dx: addGrad(rec.x), dq: addGrad(rec.queries), dy: rec.coarse.flatMap { addGrad($0) },
                 dqy: rec.coarseQueries.flatMap { addGrad($0) }, dout, rec.out.data, probs: rec.probs.data, rec.x.data,
                 rec.queries.data, coarse: rec.coarse?.data, coarseQueries: rec.coarseQueries?.data,
-                coords: rec.coordinates.data, gain: rec.gain, shape: rec.shape, targets: rec.targets?.data, dmass: dmass,
+                coords: rec.coordinates.data, gain: rec.gain, shape: rec.shape, targets: rec.targets?.data, mass: rec.mass?.data, dmass: dmass,
                 threads: threads)
         case let .surround(rec):
             guard let dout = outGrad(rec.out), let dx = addGrad(rec.x) else { return }
