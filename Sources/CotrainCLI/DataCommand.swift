@@ -284,7 +284,7 @@ enum DataCommand {
             try args.finish()
             let recipe = try Recipe.load(path: file)
             if !stores.isEmpty || !vl.isEmpty {
-                let data = try TrainingData.load(ownEmbodiment: own, episodeStores: stores, vlStores: vl, verify: false, frame: recipe.model.actionFrame)
+                let data = try TrainingData.load(ownEmbodiment: own, episodeStores: stores, vlStores: vl, verify: false, frame: recipe.model.actionFrame, motionWindow: recipe.model.motionWindow)
                 do { try recipe.validate(against: data.available) } catch let error as RecipeError { throw RecipeError.inFile(file, error) }
             }
             if options.json {

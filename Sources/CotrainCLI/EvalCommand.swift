@@ -37,7 +37,9 @@ enum EvalCommand {
               --gif DIR           write animated GIFs of the first episode(s) of each cell
               --gif-episodes N    episodes per cell to animate (default 1)
               --rate HZ           policy steps per second (default: the robot's, 10)
-              --execute K         actions executed per chunk before re-planning (default all)
+              --execute K         actions executed per chunk before re-planning, up to
+                                  a checkpoint's chunk length (default: its first
+                                  half, 4 of 8; the expert re-plans every step)
               --noise S           scale of the flow-matching start noise of each chunk: 1
                                   samples the learned distribution, 0 takes the one
                                   deterministic chunk from the noise's mean (default: the
@@ -123,7 +125,7 @@ enum EvalCommand {
                 settings.progress = { view.show($0) }
                 if robotKind == "sim" {
                     var person = UnattendedOperator()
-                    return try withProvider(name, noiseScale: noise, ensembleDecay: ensemble) { provider in
+                    return try withProvider(name, noiseScale: noise, ensembleDecay: ensemble, executeSteps: execute) { provider in
                         // The simulator renders the wrist camera only for policies that read it,
                         // as they were trained (its field of view).
                         var robot = SimRobot(embodiment ?? .ur5e, config: (provider as? CheckpointPolicyProvider)?.simConfig ?? SimConfig())
@@ -135,7 +137,7 @@ enum EvalCommand {
                     throw UsageError(message: "the bridge drives a \(robot.capabilities.embodiment.rawValue), not a \(embodiment.rawValue)", command: "eval")
                 }
                 var person = TerminalOperator()
-                return try withProvider(name, noiseScale: noise, ensembleDecay: ensemble) { provider in
+                return try withProvider(name, noiseScale: noise, ensembleDecay: ensemble, executeSteps: execute) { provider in
                     try EvaluationHarness.run(suite: suite, robot: &robot, robotName: "bridge \(bridge!)", provider: provider, operator: &person, options: settings, stop: stop)
                 }
             }
@@ -155,7 +157,9 @@ enum EvalCommand {
         })
 
     /// Calls `body` with the provider named `name`: `expert`, `hold`, or a checkpoint file.
-    static func withProvider<T>(_ name: String, noiseScale: Float? = nil, ensembleDecay: Float? = nil, _ body: (any PolicyProvider) throws -> T) throws -> T {
+    static func withProvider<T>(
+        _ name: String, noiseScale: Float? = nil, ensembleDecay: Float? = nil, executeSteps: Int? = nil, _ body: (any PolicyProvider) throws -> T
+    ) throws -> T {
         switch name {
         case "expert": return try body(ExpertPolicyProvider())
         case "hold": return try body(HoldPolicyProvider())
@@ -166,6 +170,13 @@ enum EvalCommand {
             let provider = try CheckpointPolicyProvider(path: name)
             if let noiseScale { provider.noiseScale = noiseScale }
             if let ensembleDecay { provider.ensembleDecay = ensembleDecay }
+            if let executeSteps {
+                let chunk = provider.model.config.chunkLength
+                guard executeSteps <= chunk else {
+                    throw UsageError(message: "--execute \(executeSteps) exceeds \(provider.name)'s chunk of \(chunk) actions", command: "eval")
+                }
+                provider.executeSteps = executeSteps
+            }
             return try body(provider)
         }
     }

@@ -33,7 +33,7 @@ final class RecipeRoundTrainer: LocalTrainer, @unchecked Sendable {
             throw UsageError(message: "the recipe trainer trains a built-in robot (\(EmbodimentKind.allCases.map(\.rawValue).joined(separator: ", "))), not \(embodiment)", command: "serve")
         }
         let recipe = try Recipe.load(path: recipePath)
-        let data = try TrainingData.load(ownEmbodiment: own, episodeStores: episodeStores, vlStores: vlStores, frame: recipe.model.actionFrame)
+        let data = try TrainingData.load(ownEmbodiment: own, episodeStores: episodeStores, vlStores: vlStores, frame: recipe.model.actionFrame, motionWindow: recipe.model.motionWindow)
         var options = RoundTrainingOptions(workDirectory: workDirectory, initialCheckpoint: initialCheckpoint)
         options.stepsPerRound = stepsPerRound
         options.threads = threads

@@ -55,7 +55,7 @@ enum TrainCommand {
             try args.finish()
 
             let recipe = try Recipe.load(path: file)
-            let data = try TrainingData.load(ownEmbodiment: own, episodeStores: stores, vlStores: vl, frame: recipe.model.actionFrame)
+            let data = try TrainingData.load(ownEmbodiment: own, episodeStores: stores, vlStores: vl, frame: recipe.model.actionFrame, motionWindow: recipe.model.motionWindow)
             let trainer: Trainer
             do { trainer = try Trainer(recipe: recipe, data: data, options: settings) } catch let error as RecipeError {
                 throw RecipeError.inFile(file, error)

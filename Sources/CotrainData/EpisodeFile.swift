@@ -134,16 +134,19 @@ public final class StoredEpisode: Sendable {
     /// The same episode with its actions as tool motions and the tool pose appended to
     /// its proprioception (docs/model.md, "Tool-frame actions"); itself when the
     /// embodiment's actions already move the tool, or when this is already the view.
-    public func inToolFrame() -> StoredEpisode {
-        guard converted == nil, let frame = ToolFrame(.make(metadata.embodiment)) else { return self }
+    /// `motionWindow` > 0 also gives each step the tool's motion over the last
+    /// `motionWindow` steps (`ToolFrame.motionWindow`; from step 0 at the start).
+    public func inToolFrame(motionWindow: Int = 0) -> StoredEpisode {
+        guard converted == nil, let frame = ToolFrame(.make(metadata.embodiment), motionWindow: motionWindow) else { return self }
         let (p, a) = (metadata.proprioDimension, metadata.actionDimension)
         let proprio = proprioRows(), actions = actionRows()
         var toolProprio: [Float] = [], toolActions: [Float] = []
         toolProprio.reserveCapacity(steps * frame.proprioDimension)
         toolActions.reserveCapacity(steps * frame.actionDimension)
+        func armRow(_ t: Int) -> [Float] { Array(proprio[(t * p)..<((t + 1) * p)]) }
         for t in 0..<steps {
-            let arm = Array(proprio[(t * p)..<((t + 1) * p)])
-            toolProprio += frame.proprio(arm)
+            let arm = armRow(t)
+            toolProprio += frame.proprio(arm, earlier: motionWindow > 0 ? armRow(max(0, t - motionWindow)) : nil)
             toolActions += frame.toolAction(armProprio: arm, jointAction: Array(actions[(t * a)..<((t + 1) * a)]))
         }
         var m = metadata

@@ -28,6 +28,10 @@ public final class CheckpointPolicyProvider: PolicyProvider {
     /// sampled (`executeSteps` at a time); m ≥ 0 re-plans every step and executes the
     /// weighted mean of every earlier chunk's prediction for it.
     public var ensembleDecay: Float?
+    /// Actions of each chunk handed to the runtime before the policy is asked again:
+    /// the checkpoint's `executeSteps` (half the chunk) unless `cotrain eval --execute`
+    /// sets it (1 … the chunk length).
+    public var executeSteps: Int
 
     /// Loads the checkpoint at `path`; `threads` sets the inference threads (1 is
     /// fastest for one observation at a time on small models).
@@ -48,6 +52,7 @@ public final class CheckpointPolicyProvider: PolicyProvider {
         self.recipeHash = recipeHash
         noiseScale = model.config.samplingNoise ?? 1
         ensembleDecay = model.config.ensembleDecay
+        executeSteps = model.config.executeSteps
     }
 
     /// `runs/vl/checkpoint.safetensors` → `vl`; `policy.safetensors` → `policy`.
@@ -66,7 +71,8 @@ public final class CheckpointPolicyProvider: PolicyProvider {
             let known = model.config.embodiments.map(\.name).joined(separator: ", ")
             throw .policyUnavailable("checkpoint \(name) was not trained for \(kind) (it knows \(known)); evaluate with --embodiment set to one of those")
         }
-        let frame = spec.toolFrame == true ? ToolFrame(.make(caps.embodiment)) : nil
+        let motionWindow = model.config.motionWindow ?? 0
+        let frame = spec.toolFrame == true ? ToolFrame(.make(caps.embodiment), motionWindow: motionWindow) : nil
         if spec.toolFrame == true {
             guard let frame, frame.actionDimension == spec.actionDimension, frame.proprioDimension == spec.stateDimension else {
                 throw .policyUnavailable("checkpoint \(name) acts for \(kind) in the tool frame with \(spec.actionDimension) action components, which this cotrain cannot convert for the robot")
@@ -77,8 +83,14 @@ public final class CheckpointPolicyProvider: PolicyProvider {
         if model.config.wristCamera == true, !caps.cameras.contains(where: { $0.name == "wrist" }) {
             throw .policyUnavailable("checkpoint \(name) reads a wrist camera but the robot sends none (the simulator renders one when the policy needs it; start arm-sim or the bridge with its wrist camera)")
         }
+        // The state's motion is the tool's since the previous chunk: that must be
+        // `motionWindow` steps ago, as in training.
+        if motionWindow > 0 && (executeSteps != motionWindow || ensembleDecay != nil) {
+            throw .policyUnavailable("checkpoint \(name) reads the tool's motion over its last \(motionWindow) steps, so it must execute \(motionWindow) actions of every chunk (--execute \(motionWindow), no --ensemble)")
+        }
         var policy = LearnedPolicy(model: model, embodiment: kind, toolFrame: frame)
         policy.noiseScale = noiseScale
+        policy.executeSteps = min(max(1, executeSteps), model.config.chunkLength)
         policy.ensemble = ensembleDecay.map(TemporalEnsemble.init)
         return policy
     }
@@ -102,8 +114,13 @@ public struct LearnedPolicy: Policy {
     let toolFrame: ToolFrame?
     /// Chunks sampled so far this episode (seeds the flow-matching noise).
     var calls: UInt64 = 0
+    /// The arm's proprioception when the previous chunk was sampled: the tool's motion
+    /// since then is part of the state of a model with `motionWindow`.
+    var previousProprio: [Float]?
     /// Scale of the start noise (see `CheckpointPolicyProvider.noiseScale`).
     var noiseScale: Float = 1
+    /// Actions handed over per chunk (see `CheckpointPolicyProvider.executeSteps`).
+    var executeSteps: Int
     /// Temporal ensembling (see `TemporalEnsemble`): when set, the policy samples a
     /// whole chunk every step and executes one action, the weighted mean of the plans
     /// covering it.
@@ -114,19 +131,19 @@ public struct LearnedPolicy: Policy {
         self.model = model
         self.embodiment = embodiment
         self.toolFrame = toolFrame
+        executeSteps = model.config.executeSteps
     }
 
-    public mutating func reset() { calls = 0; ensemble?.reset() }
+    public mutating func reset() { calls = 0; previousProprio = nil; ensemble?.reset() }
 
     /// The first `executeSteps` actions of the sampled chunk, in the robot's units
     /// (joint deltas: a tool-frame model's tool motions go through inverse kinematics).
     public mutating func act(_ observation: Observation) -> [[Float]] {
-        var input = Self.policyObservation(observation, size: model.config.imageSize)
-        if let toolFrame { input.proprio = toolFrame.proprio(observation.proprio) }
-        defer { calls += 1 }
+        let input = modelInput(observation)
+        defer { calls += 1; previousProprio = observation.proprio }
         do {
             let sampled = try model.act(input, seed: 0x5EED_0000 &+ calls, noiseScale: noiseScale)
-            var chunk = Array(sampled.prefix(model.config.executeSteps))
+            var chunk = Array(sampled.prefix(executeSteps))
             if var ensemble {
                 chunk = [ensemble.next(sampled)]
                 self.ensemble = ensemble
@@ -136,6 +153,15 @@ public struct LearnedPolicy: Policy {
             // makePolicy checked the robot; a failure here is a bug, not an input problem.
             preconditionFailure("learned policy: \(error.description)")
         }
+    }
+
+    /// What the model reads for `observation`: its view of the cameras, and in the tool
+    /// frame the tool pose (and, with a motion window, the tool's motion since the
+    /// previous chunk) appended to the arm's proprioception.
+    func modelInput(_ observation: Observation) -> PolicyObservation {
+        var input = Self.policyObservation(observation, size: model.config.imageSize)
+        if let toolFrame { input.proprio = toolFrame.proprio(observation.proprio, earlier: previousProprio ?? observation.proprio) }
+        return input
     }
 
     /// The policy's view of an observation: the cameras resized to the model's input

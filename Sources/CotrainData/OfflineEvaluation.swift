@@ -124,7 +124,7 @@ public enum OfflineEvaluation {
         }
         // A tool-frame model is scored on the episodes' tool motions (the exact conversion).
         let chosen = episodes.filter { $0.metadata.embodiment.rawValue == embodiment }.prefix(limit)
-            .map { spec.toolFrame == true ? $0.inToolFrame() : $0 }
+            .map { spec.toolFrame == true ? $0.inToolFrame(motionWindow: model.config.motionWindow ?? 0) : $0 }
         guard !chosen.isEmpty else { throw TrainerError.policy("the store holds no \(embodiment) episodes") }
         let wrist = model.config.wristCamera == true
         if wrist, let blind = chosen.first(where: { !$0.hasWristImages }) {

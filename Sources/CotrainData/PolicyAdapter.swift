@@ -37,12 +37,12 @@ public struct PolicyAdapter: Sendable {
         var specs: [EmbodimentSpec] = [], stats: [String: EmbodimentStats] = [:]
         for kind in Set(kinds).sorted(by: { $0.rawValue < $1.rawValue }) {
             // The data were loaded in the recipe's frame (`TrainingData.load(frame:)`).
-            let tool = recipe.model.actionFrame == .tool ? ToolFrame(.make(kind)) : nil
+            let tool = recipe.model.actionFrame == .tool ? ToolFrame(.make(kind), motionWindow: recipe.model.motionWindow) : nil
             if let source = data.deploymentStats(for: kind) {
                 var s = Self.embodimentStats(source)
                 if recipe.model.actionPower != 1 { s.action.power = Float(recipe.model.actionPower) }
                 if let tool, s.action.dimension != tool.actionDimension || s.state.dimension != tool.proprioDimension {
-                    throw .policy("the recipe acts in the tool frame but the \(kind.rawValue) data were loaded in the joint frame (load them with frame: .tool)")
+                    throw .policy("the recipe acts in the tool frame but the \(kind.rawValue) data have \(s.state.dimension) state and \(s.action.dimension) action values, not \(tool.proprioDimension) and \(tool.actionDimension) (load them with frame: .tool and the recipe's motion window)")
                 }
                 stats[kind.rawValue] = s
                 specs.append(EmbodimentSpec(
@@ -77,6 +77,7 @@ public struct PolicyAdapter: Sendable {
         c.width = m.width; c.layers = m.layers; c.heads = m.heads
         c.expertLayers = m.expertLayers; c.expertWidth = m.expertWidth
         c.chunkLength = m.chunk; c.executeSteps = max(1, m.chunk / 2)
+        c.motionWindow = m.toolMotion ? m.motionWindow : nil
         c.flowSteps = m.flowSteps; c.textTokens = m.textTokens
         c.actionHead = ActionHead(rawValue: m.actionHead) ?? .flowMatching
         c.discreteBins = recipe.phases.contains { $0.switches.discreteActions } ? m.actionBins : 0

@@ -65,6 +65,7 @@ extension Recipe {
         m.glimpse = try f.optionalInt("glimpse") ?? m.glimpse
         m.pointerSurround = try f.optionalInt("pointer_surround") ?? m.pointerSurround
         m.tablePoints = try f.optionalBool("table_points") ?? m.tablePoints
+        m.toolMotion = try f.optionalBool("tool_motion") ?? m.toolMotion
         if let frame = try f.optionalString("action_frame") {
             guard let parsed = ActionFrame(rawValue: frame) else {
                 throw RecipeError.invalidValue(path: "model.action_frame", reason: "must be \"joint\" or \"tool\", not \"\(frame)\"")
@@ -151,7 +152,7 @@ extension Recipe {
     /// The recipe as JSON with every default spelled out (what ``hash`` covers).
     public var json: JSONValue {
         let m = model, w = lossWeights
-        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `sampling_noise`, `temporal_ensemble`, `action_power`, `pointers`, `pointer_surround`, `glimpse`, `table_points`, a tool
+        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `sampling_noise`, `temporal_ensemble`, `action_power`, `pointers`, `pointer_surround`, `glimpse`, `table_points`, `tool_motion`, a tool
         // `action_frame` and the `pointing`, `orientation` and `pointing_mass` weights are written only
         // when on, so recipes without them keep their hashes.
         var wrist: [(String, JSONValue)] = (m.wristCamera ? [("wrist_camera", .bool(true))] : [])
@@ -165,6 +166,7 @@ extension Recipe {
         if m.glimpse > 0 { wrist.append(("glimpse", .int(Int64(m.glimpse)))) }
         if m.tablePoints { wrist.append(("table_points", .bool(true))) }
         if m.actionFrame != .joint { wrist.append(("action_frame", .string(m.actionFrame.rawValue))) }
+        if m.toolMotion { wrist.append(("tool_motion", .bool(true))) }
         let pointing: [(String, JSONValue)] = (w.pointing > 0 ? [("pointing", .double(w.pointing))] : [])
             + (w.orientation > 0 ? [("orientation", .double(w.orientation))] : [])
             + (w.pointingMass > 0 ? [("pointing_mass", .double(w.pointingMass))] : [])

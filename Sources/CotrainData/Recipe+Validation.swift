@@ -81,6 +81,9 @@ extension Recipe {
         guard !m.tablePoints || (m.pointers > 0 && m.actionFrame == .tool) else {
             throw .invalidValue(path: "model.table_points", reason: "the pointers' points are lifted to offsets from the tool: set model.pointers and model.action_frame \"tool\" too")
         }
+        guard !m.toolMotion || m.actionFrame == .tool else {
+            throw .invalidValue(path: "model.tool_motion", reason: "the motion is the tool's, in the tool frame: set model.action_frame \"tool\" too")
+        }
         guard m.glimpse <= m.imageSize else {
             throw .invalidValue(path: "model.glimpse", reason: "\(m.glimpse) is larger than image_size \(m.imageSize)")
         }

@@ -55,6 +55,12 @@ public struct ModelConfig: Sendable, Equatable {
     /// What an arm's actions are to the policy: joint deltas as recorded, or tool motions
     /// (`ActionFrame.tool`, converted at load; docs/model.md).
     public var actionFrame = ActionFrame.joint
+    /// Give the policy the tool's motion since it last chose actions (over the half
+    /// chunk it executes) in its state, so that lifting and lowering differ (needs the
+    /// tool frame); see `ToolFrame.motionWindow` and `PolicyConfig.motionWindow`.
+    public var toolMotion = false
+    /// Steps the tool's motion spans: the executed half chunk, or 0 without `toolMotion`.
+    public var motionWindow: Int { toolMotion ? max(1, chunk / 2) : 0 }
     /// Transformer width, depth and attention heads (width % heads == 0).
     public var width = 64
     public var layers = 2

@@ -79,8 +79,12 @@ public enum Study {
         }
         let data = try TrainingData.load(ownEmbodiment: plan.ownEmbodiment, episodeStores: stores.episodes, vlStores: stores.vl)
         // Recipes that act in the tool frame train on a converted view of the same episodes.
-        let toolData = plan.recipes.contains { $0.model.actionFrame == .tool } ? data.inToolFrame() : nil
-        func dataFor(_ recipe: Recipe) -> TrainingData { recipe.model.actionFrame == .tool ? toolData! : data }
+        // (one view per motion window the recipes use).
+        var toolData: [Int: TrainingData] = [:]
+        for recipe in plan.recipes where recipe.model.actionFrame == .tool && toolData[recipe.model.motionWindow] == nil {
+            toolData[recipe.model.motionWindow] = data.inToolFrame(motionWindow: recipe.model.motionWindow)
+        }
+        func dataFor(_ recipe: Recipe) -> TrainingData { recipe.model.actionFrame == .tool ? toolData[recipe.model.motionWindow]! : data }
         log("data: \(data.episodeCount(.robot)) own-robot, \(data.episodeCount(.crossEmbodiment)) cross-embodiment, "
             + "\(data.episodeCount(.humanVideo)) human-video episodes; \(data.vlSamples.count) VL samples, \(data.probeSamples.count) probe samples")
 

@@ -66,7 +66,7 @@ public final class TrainingData: Sendable {
     /// frame, converted by ``inToolFrame()``.
     public static func load(
         ownEmbodiment: EmbodimentKind, episodeStores: [String], vlStores: [String], verify: Bool = true,
-        frame: ActionFrame = .joint
+        frame: ActionFrame = .joint, motionWindow: Int = 0
     ) throws -> TrainingData {
         var episodes: [(StoredEpisode, SourceStats)] = []
         for root in episodeStores {
@@ -84,14 +84,15 @@ public final class TrainingData: Sendable {
             probe += try store.samples(split: "probe")
         }
         let data = TrainingData(ownEmbodiment: ownEmbodiment, episodes: episodes, vlSamples: vl, probeSamples: probe)
-        return frame == .tool ? data.inToolFrame() : data
+        return frame == .tool ? data.inToolFrame(motionWindow: motionWindow) : data
     }
 
     /// This data with every arm's episodes in the tool frame (`StoredEpisode.inToolFrame`:
-    /// actions as tool motions, the tool pose appended to proprio) and each statistics
+    /// actions as tool motions, the tool pose appended to proprio, and with a
+    /// `motionWindow` the tool's motion over that many steps) and each statistics
     /// group (store × source × embodiment, told apart by its statistics) recomputed from
     /// its converted rows. Episodes keep their order; files are not read or verified again.
-    public func inToolFrame() -> TrainingData {
+    public func inToolFrame(motionWindow: Int = 0) -> TrainingData {
         var episodes: [(StoredEpisode, SourceStats)] = []
         for source in DataSource.allCases { episodes += pools[source].map { Array(zip($0.episodes, $0.stats)) } ?? [] }
         // Episodes of one group share its statistics; convert group by group.
@@ -100,7 +101,7 @@ public final class TrainingData: Sendable {
             if let g = groups.firstIndex(where: { $0.stats == stats }) { groups[g].members.append(i) } else { groups.append((stats, [i])) }
         }
         for group in groups {
-            let converted = group.members.map { episodes[$0].0.inToolFrame() }
+            let converted = group.members.map { episodes[$0].0.inToolFrame(motionWindow: motionWindow) }
             let stats = SourceStats(source: group.stats.source, embodiment: group.stats.embodiment, episodes: converted)
             for (i, episode) in zip(group.members, converted) { episodes[i] = (episode, stats) }
         }

@@ -132,6 +132,11 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     public var ensembleDecay: Float?
     /// The values `ensembleDecay` (and `cotrain eval --ensemble`) may take.
     public static let ensembleDecayRange: ClosedRange<Float> = 0...10
+    /// Tool-frame states carry the tool's motion over the last `motionWindow` steps
+    /// (before the tool pose; CotrainSim `ToolFrame.motionWindow`): the runtime gives
+    /// the motion since it last asked for a chunk, so it must execute exactly this many
+    /// actions of each. nil: off.
+    public var motionWindow: Int?
     /// Model width of the trunk and the action expert.
     public var width = 128
     /// Attention heads (width must divide evenly).
@@ -228,6 +233,10 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         // Deployment settings: a checkpoint carries them to the runtime.
         try check(samplingNoise.map { Self.samplingNoiseRange.contains($0) } ?? true, "samplingNoise must be within \(Self.samplingNoiseRange)")
         try check(ensembleDecay.map { Self.ensembleDecayRange.contains($0) } ?? true, "ensembleDecay must be within \(Self.ensembleDecayRange)")
+        if let motionWindow {
+            try check((1...chunkLength).contains(motionWindow), "motionWindow must be within 1…chunkLength (\(chunkLength)), got \(motionWindow)")
+            try check(embodiments.contains { $0.toolFrame == true }, "motionWindow needs an embodiment that acts in the tool frame")
+        }
         var seen = Set<String>()
         for e in embodiments {
             let allowed = e.name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }

@@ -16,27 +16,41 @@ public struct ToolFrame: Sendable {
     /// The arm (an embodiment whose actions are joint deltas).
     public let embodiment: Embodiment
     let ik: IKOptions
+    /// When > 0, proprioception also carries the tool's motion over the last
+    /// `motionWindow` steps (`motionNames`), between the arm's values and the tool pose.
+    /// Without it a state says where the tool is but not where it is going: holding a
+    /// cube 10 cm over its bowl looks the same lifting and lowering, and policies
+    /// hovered there, half of each chunk going up and half down (docs/study.md).
+    public var motionWindow = 0
 
     /// Tool-frame action components.
     public static let actionNames = ["tool.dx", "tool.dy", "tool.dz", "tool.dyaw"]
     /// What the tool frame appends to the arm's proprioception.
     public static let poseNames = ["tool.x", "tool.y", "tool.z", "tool.yaw.sin", "tool.yaw.cos"]
+    /// The tool's motion over the last `motionWindow` steps (with a window).
+    public static let motionNames = ["tool.motion.dx", "tool.motion.dy", "tool.motion.dz"]
 
     /// The tool frame of `embodiment`; nil when its actions already move the tool
-    /// (gantry, hand), where there is nothing to convert.
-    public init?(_ embodiment: Embodiment) {
+    /// (gantry, hand), where there is nothing to convert. `motionWindow`: see the property.
+    public init?(_ embodiment: Embodiment, motionWindow: Int = 0) {
         guard embodiment.actionSpace == .jointDelta else { return nil }
         self.embodiment = embodiment
+        self.motionWindow = max(0, motionWindow)
         ik = IKOptions(space: embodiment.ikSpace, posture: embodiment.posture)
     }
 
     /// dx, dy, dz, dyaw and the gripper command.
     public var actionDimension: Int { Self.actionNames.count + 1 }
-    /// The arm's proprioception (joints, gripper), then the tool pose.
-    public var proprioDimension: Int { embodiment.dof + 1 + Self.poseNames.count }
+    /// The arm's proprioception (joints, gripper), the motion (with a window), then the
+    /// tool pose: the pose stays last, where table points read it.
+    public var proprioDimension: Int { embodiment.dof + 1 + motionNames.count + Self.poseNames.count }
     /// Component names, in order.
     public var actionComponentNames: [String] { Self.actionNames + [embodiment.action.names.last!] }
-    public var proprioComponentNames: [String] { embodiment.proprioNames + Self.poseNames }
+    public var proprioComponentNames: [String] { embodiment.proprioNames + motionNames + Self.poseNames }
+    var motionNames: [String] { motionWindow > 0 ? Self.motionNames : [] }
+
+    /// The tool's position for the arm's proprioception (joints then gripper).
+    public func toolPosition(_ armProprio: [Float]) -> Vec3 { embodiment.chain.forward(joints(armProprio)).translation }
 
     func joints(_ proprio: [Float]) -> JointVector {
         var q = JointVector.zero
@@ -44,12 +58,19 @@ public struct ToolFrame: Sendable {
         return q
     }
 
-    /// The arm's proprioception (joints then gripper) with the tool pose appended.
-    public func proprio(_ armProprio: [Float]) -> [Float] {
+    /// The arm's proprioception (joints then gripper) with the tool pose appended; with a
+    /// motion window, the tool's motion since `earlier` (the arm's proprioception
+    /// `motionWindow` steps ago; nil at an episode's start, which gives no motion) first.
+    public func proprio(_ armProprio: [Float], earlier: [Float]? = nil) -> [Float] {
         precondition(armProprio.count == embodiment.dof + 1, "proprio has \(armProprio.count) values, \(embodiment.kind) has \(embodiment.dof + 1)")
         let tool = embodiment.chain.forward(joints(armProprio))
         let p = tool.translation, yaw = tool.yaw
-        return armProprio + [p.x, p.y, p.z, sinf(yaw), cosf(yaw)]
+        var out = armProprio
+        if motionWindow > 0 {
+            let motion = earlier.map { p - toolPosition($0) } ?? .zero
+            out += [motion.x, motion.y, motion.z]
+        }
+        return out + [p.x, p.y, p.z, sinf(yaw), cosf(yaw)]
     }
 
     /// The tool motion of joint delta `action` taken from the joints in `armProprio`.

@@ -77,9 +77,12 @@ struct RecipeFederationTests {
             let out = "\(dir)/\(lab.name)-round.safetensors"
             let export = try JSONValue.parse(try Self.cotrain(["round", "export", "--home", lab.home, "--out", out, "--json"]))
             #expect(export["base_hash"] == status[0]["base_hash"] && export["round"]?.int == 2 && export["local_step"]?.int == 6)
+            // It may execute its whole chunk of 4 (`--execute`), not more.
             let eval = try JSONValue.parse(try Self.cotrain(["eval", "--policy", out, "--suite", "smoke", "--episodes", "1",
-                                                             "--embodiment", robot, "--json"]))
+                                                             "--embodiment", robot, "--execute", "4", "--json"]))
             #expect(eval["results"] != nil)
+            let tooMany = try runCotrain(["eval", "--policy", out, "--suite", "smoke", "--embodiment", robot, "--execute", "5"])
+            #expect(tooMany.status == 2 && tooMany.errors.contains("--execute 5 exceeds") && tooMany.errors.contains("chunk of 4"), "\(tooMany.errors)")
         }
         for lab in labs { #expect(lab.stop() == 0, "\(lab.name) stops cleanly") }
     }
