@@ -70,6 +70,7 @@ public struct PolicyAdapter: Sendable {
         c.pointers = m.pointers > 0 ? m.pointers : nil
         c.glimpse = m.glimpse > 0 ? m.glimpse : nil
         c.pointerSurround = m.pointerSurround > 0 ? m.pointerSurround : nil
+        c.pointerInhibit = m.pointerInhibit > 0 ? Float(m.pointerInhibit) : nil
         if m.tablePoints { c.tablePoints = TablePoints.simulator(wristFieldOfView: m.wristCamera ? c.wristFieldOfView ?? Camera.defaultWristFieldOfView : nil) }
         c.orientation = recipe.lossWeights.orientation > 0 ? true : nil
         c.samplingNoise = m.samplingNoise != 1 ? Float(m.samplingNoise) : nil

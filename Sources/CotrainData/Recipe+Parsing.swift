@@ -64,6 +64,7 @@ extension Recipe {
         m.pointers = try f.optionalInt("pointers") ?? m.pointers
         m.glimpse = try f.optionalInt("glimpse") ?? m.glimpse
         m.pointerSurround = try f.optionalInt("pointer_surround") ?? m.pointerSurround
+        m.pointerInhibit = try f.optionalDouble("pointer_inhibit") ?? m.pointerInhibit
         m.tablePoints = try f.optionalBool("table_points") ?? m.tablePoints
         m.toolMotion = try f.optionalBool("tool_motion") ?? m.toolMotion
         if let frame = try f.optionalString("action_frame") {
@@ -152,7 +153,7 @@ extension Recipe {
     /// The recipe as JSON with every default spelled out (what ``hash`` covers).
     public var json: JSONValue {
         let m = model, w = lossWeights
-        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `sampling_noise`, `temporal_ensemble`, `action_power`, `pointers`, `pointer_surround`, `glimpse`, `table_points`, `tool_motion`, a tool
+        // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `sampling_noise`, `temporal_ensemble`, `action_power`, `pointers`, `pointer_surround`, `pointer_inhibit`, `glimpse`, `table_points`, `tool_motion`, a tool
         // `action_frame` and the `pointing`, `orientation` and `pointing_mass` weights are written only
         // when on, so recipes without them keep their hashes.
         var wrist: [(String, JSONValue)] = (m.wristCamera ? [("wrist_camera", .bool(true))] : [])
@@ -163,6 +164,7 @@ extension Recipe {
         if m.actionPower != 1 { wrist.append(("action_power", .double(m.actionPower))) }
         if m.pointers > 0 { wrist.append(("pointers", .int(Int64(m.pointers)))) }
         if m.pointerSurround > 0 { wrist.append(("pointer_surround", .int(Int64(m.pointerSurround)))) }
+        if m.pointerInhibit > 0 { wrist.append(("pointer_inhibit", .double(m.pointerInhibit))) }
         if m.glimpse > 0 { wrist.append(("glimpse", .int(Int64(m.glimpse)))) }
         if m.tablePoints { wrist.append(("table_points", .bool(true))) }
         if m.actionFrame != .joint { wrist.append(("action_frame", .string(m.actionFrame.rawValue))) }

@@ -72,6 +72,13 @@ extension Recipe {
         guard m.pointerSurround == 0 || m.pointers > 0 else {
             throw .invalidValue(path: "model.pointer_surround", reason: "the surround is what the pointers weigh: set model.pointers too")
         }
+        let inhibitRange = Double(PolicyConfig.pointerInhibitRange.lowerBound)...Double(PolicyConfig.pointerInhibitRange.upperBound)
+        guard m.pointerInhibit == 0 || inhibitRange.contains(m.pointerInhibit) else {
+            throw .invalidValue(path: "model.pointer_inhibit", reason: "must be 0 (off) or within \(inhibitRange) pixels, got \(m.pointerInhibit)")
+        }
+        guard m.pointerInhibit == 0 || m.pointers >= 2 else {
+            throw .invalidValue(path: "model.pointer_inhibit", reason: "the object pointer avoids the destination pointer: set model.pointers to 2 too")
+        }
         guard m.glimpse == 0 || PolicyConfig.glimpseRange.contains(m.glimpse) else {
             throw .invalidValue(path: "model.glimpse", reason: "must be 0 (off) or within \(PolicyConfig.glimpseRange), got \(m.glimpse)")
         }

@@ -48,6 +48,10 @@ public struct ModelConfig: Sendable, Equatable {
     /// Radius of the neighbourhood whose mean stem features the pointers also weigh
     /// (0: off; needs pointers); see `PolicyConfig.pointerSurround`.
     public var pointerSurround = 0
+    /// Radius in main-camera pixels within which the object pointer avoids the
+    /// destination pointer's point, behind a learned gate (0: off; needs two pointers);
+    /// see `PolicyConfig.pointerInhibit`.
+    public var pointerInhibit = 0.0
     /// Lift the pointers' points onto the table through the simulator's camera
     /// calibration, as offsets from the tool that every action token reads (needs
     /// pointers and the tool frame); see `PolicyConfig.tablePoints`.

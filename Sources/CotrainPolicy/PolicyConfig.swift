@@ -110,6 +110,24 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
     public var pointerSurround: Int?
     /// The radii `pointerSurround` may take.
     public static let pointerSurroundRange = 1...8
+    /// The object pointer (pointer 0) avoids where the destination pointer (pointer 1)
+    /// points: within this many pixels of its point in the main camera (twice as many in
+    /// the wrist camera, which sees the bowl from closer) its logits drop by
+    /// softplus(g)·`pointerInhibitScale`, the gate g per camera learned from the state
+    /// token (so a pick, whose destination pointer has no label and may rest on the
+    /// object itself, can switch it off). In scenes where the cube and the bowl share a
+    /// colour the object pointer landed on the bowl, which the destination pointer finds
+    /// reliably (docs/study.md, eleventh round). nil: off.
+    public var pointerInhibit: Float?
+    /// The radii `pointerInhibit` may take (main-camera pixels).
+    public static let pointerInhibitRange: ClosedRange<Float> = 1...16
+    /// Logit units of the inhibition per unit of softplus(g): 6.9 at the gate's start (g = 0).
+    public static let pointerInhibitScale: Float = 10
+    /// The inhibition's radius per camera in coordinate units (2 per image side).
+    public var pointerInhibitRadii: [Float] {
+        guard let pixels = pointerInhibit else { return [] }
+        return (0..<cameras).map { pixels * 2 / Float(imageSize) * ($0 == 0 ? 1 : 2) }
+    }
     /// Stem features per pixel the pointers weigh: the channels, and with a surround
     /// their neighbourhood means too.
     public var pointerFeatures: Int { (stemChannels ?? 0) * (pointerSurround == nil ? 1 : 2) }
@@ -225,6 +243,8 @@ public struct PolicyConfig: Codable, Sendable, Equatable {
         try check(glimpse == nil || (pointers != nil && wristCamera == true), "a glimpse needs pointers and the wrist camera")
         try check(pointerSurround.map { Self.pointerSurroundRange.contains($0) } ?? true, "pointerSurround \(pointerSurround ?? 0) must be in \(Self.pointerSurroundRange) (or absent)")
         try check(pointerSurround == nil || pointers != nil, "pointerSurround needs pointers")
+        try check(pointerInhibit.map { Self.pointerInhibitRange.contains($0) } ?? true, "pointerInhibit \(pointerInhibit ?? 0) must be in \(Self.pointerInhibitRange) pixels (or absent)")
+        try check(pointerInhibit == nil || (pointers ?? 0) >= 2, "pointerInhibit needs two pointers (the object and its destination)")
         try check(proprioDropout.map { $0.isFinite && (0...1).contains($0) } ?? true, "proprioDropout must be within 0...1")
         if let tablePoints {
             try check(pointers != nil, "tablePoints need pointers")

@@ -237,9 +237,14 @@ extension PolicyModel {
         if let radius = config.pointerSurround, let surroundOrder {
             map = tape.surround(map, order: surroundOrder, side: config.imageSize, radius: radius)
         }
+        // Raw gates per camera of each sample: (B, 1, cameras) → one per map row.
+        let inhibition = pointerInhibitGate.map { gate in
+            (gates: tape.reshape(linear(tape, state, gate, &flops), Shape(b * cams)), radii: config.pointerInhibitRadii,
+             scale: PolicyConfig.pointerInhibitScale)
+        }
         let (points, logMass) = tape.pointer(
             map, queries: queries, coarse: patches, coarseQueries: contextQueries, coordinates: keypointCoordinates!,
-            gain: Self.pointerGain, targets: targets)
+            gain: Self.pointerGain, targets: targets, inhibition: inhibition)
         return (tape.reshape(points, Shape(b, 1, config.pointerOutputs)), logMass)
     }
 

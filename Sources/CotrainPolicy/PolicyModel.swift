@@ -79,6 +79,9 @@ public final class PolicyModel {
     let glimpseCondition: LinearLayer?
     /// Table points → the vector added to every action token (`PolicyConfig.tablePoints`).
     let tablePointCondition: LinearLayer?
+    /// State token → per camera the raw gate of the object pointer's inhibition around
+    /// the destination pointer's point (`PolicyConfig.pointerInhibit`).
+    let pointerInhibitGate: LinearLayer?
     /// Raster position → stem row, for the pointers' surround (`PolicyConfig.pointerSurround`).
     let surroundOrder: IndexTensor?
     let textEmbedding: Parameter, textPositions: Parameter, textHead: LinearLayer
@@ -177,7 +180,7 @@ public final class PolicyModel {
         keypointBeta = config.stemChannels.map { b.make("shared.image.keypoint_beta", Shape($0), std: nil, fill: 40, group: Parameter.noDecay) }
         keypointCoordinates = config.stemChannels == nil ? nil : Self.stemCoordinates(config)
         keypointState = config.stemChannels.map { b.linear("shared.image.keypoint_state", c, 2 * $0 * config.cameras) }
-        if let m = config.pointers, let k = config.stemChannels {
+        if let m = config.pointers, config.stemChannels != nil {
             pointerQuery = b.linear("shared.pointer.query", m * config.pointerFeatures, c)
             pointerContext = b.linear("shared.pointer.context", m * c, c)
             pointerCondition = b.linear("shared.pointer.condition", e, config.pointerOutputs)
@@ -201,6 +204,8 @@ public final class PolicyModel {
         }
         // Last again, for the same reason.
         tablePointCondition = config.tablePoints == nil ? nil : b.linear("shared.pointer.table", e, config.tablePointOutputs)
+        // And again.
+        pointerInhibitGate = config.pointerInhibit == nil ? nil : b.linear("shared.pointer.inhibit", config.cameras, c)
         parameters = b.parameters
     }
 

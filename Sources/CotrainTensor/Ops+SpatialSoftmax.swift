@@ -10,7 +10,7 @@ import Foundation
 @inline(__always)
 func softArgmax(_ logits: [Float], probs p: UnsafeMutablePointer<Float>, coords: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
     let n = logits.count
-    logits.withUnsafeBufferPointer { softmaxRow(p, $0.baseAddress!, n) }
+    _ = logits.withUnsafeBufferPointer { softmaxRow(p, $0.baseAddress!, n) }
     var (mx, my) = (Float(0), Float(0))
     for i in 0..<n {
         mx += p[i] * coords[2 * i]
@@ -129,6 +129,28 @@ struct PointerShape {
     let c: Int, rep: Int
 }
 
+// Pointer 0 of every row (the object to move) avoids where pointer 1 (its destination)
+// points: its logits drop by softplus(gates[row])·scale at the positions within
+// radii[row % radii.count] of pointer 1's point. The disc counts as fixed in backward
+// (its edge moves with pointer 1's point, a gradient that is zero almost everywhere).
+struct PointerInhibition {
+    let gates: UnsafePointer<Float>
+    let radii: [Float]
+    let scale: Float
+
+    @inline(__always) func amount(_ row: Int) -> Float { softplus(gates[row]) * scale }
+    @inline(__always) func radius(_ row: Int) -> Float { radii[row % radii.count] }
+}
+
+@inline(__always) func softplus(_ a: Float) -> Float { Swift.max(a, 0) + log1p(exp(-abs(a))) }
+@inline(__always) func sigmoid(_ a: Float) -> Float { 1 / (1 + exp(-a)) }
+
+@inline(__always)
+func inDisc(_ coords: UnsafePointer<Float>, _ i: Int, _ cx: Float, _ cy: Float, _ r2: Float) -> Bool {
+    let (dx, dy) = (coords[2 * i] - cx, coords[2 * i + 1] - cy)
+    return dx * dx + dy * dy <= r2
+}
+
 // With `targets` (R·M rows of x, y, radius in coordinate units; radius ≤ 0: none),
 // `mass` (R·M) receives log Σ p_n over the positions within the radius of the target
 // (0 where there is none): the pointer's log-probability of landing on the labelled
@@ -137,25 +159,42 @@ func pointerForward(
     _ out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
     _ q: UnsafePointer<Float>, coarse y: UnsafePointer<Float>?, coarseQueries qy: UnsafePointer<Float>?,
     coords: UnsafePointer<Float>, gain: Float, shape: PointerShape,
-    targets: UnsafePointer<Float>? = nil, mass: UnsafeMutablePointer<Float>? = nil, threads: Int
+    targets: UnsafePointer<Float>? = nil, mass: UnsafeMutablePointer<Float>? = nil,
+    inhibition: PointerInhibition? = nil, threads: Int
 ) {
     let (r, n, k, m, c, rep) = (shape.r, shape.n, shape.k, shape.m, shape.c, shape.rep)
-    parallelRanges(r * m, threads: threads, grain: Swift.max(1, elementwiseGrain / (n * k))) { range in
-        var logits = [Float](repeating: 0, count: n)
-        var coarseLogits = [Float](repeating: 0, count: Swift.max(1, n / rep))
-        for item in range {
-            let row = item / m
-            let src = x + row * n * k, query = q + item * k
-            if let y, let qy {
-                let cells = n / rep, ys = y + row * cells * c, cq = qy + item * c
-                for j in 0..<cells { coarseLogits[j] = dot(ys + j * c, cq, c) }
-            }
-            for i in 0..<n { logits[i] = gain * ((y == nil ? 0 : coarseLogits[i / rep]) + dot(src + i * k, query, k)) }
-            softArgmax(logits, probs: probs + item * n, coords: coords, into: out + 2 * item)
-            if let targets, let mass {
-                mass[item] = log(Swift.max(massWithin(targets + 3 * item, probs: probs + item * n, coords: coords, n: n), .leastNormalMagnitude))
+    let inhibit = inhibition != nil && m >= 2
+    // With inhibition pointer 0 waits for pointer 1: every other pointer first, then the
+    // rows' pointer 0.
+    func pass(_ count: Int, _ itemAt: @escaping (Int) -> Int) {
+        parallelRanges(count, threads: threads, grain: Swift.max(1, elementwiseGrain / (n * k))) { range in
+            var logits = [Float](repeating: 0, count: n)
+            var coarseLogits = [Float](repeating: 0, count: Swift.max(1, n / rep))
+            for index in range {
+                let item = itemAt(index), row = item / m
+                let src = x + row * n * k, query = q + item * k
+                if let y, let qy {
+                    let cells = n / rep, ys = y + row * cells * c, cq = qy + item * c
+                    for j in 0..<cells { coarseLogits[j] = dot(ys + j * c, cq, c) }
+                }
+                for i in 0..<n { logits[i] = gain * ((y == nil ? 0 : coarseLogits[i / rep]) + dot(src + i * k, query, k)) }
+                if inhibit, item % m == 0, let inhibition {
+                    let (cx, cy, radius) = (out[2 * item + 2], out[2 * item + 3], inhibition.radius(row))
+                    let amount = inhibition.amount(row)
+                    for i in 0..<n where inDisc(coords, i, cx, cy, radius * radius) { logits[i] -= amount }
+                }
+                softArgmax(logits, probs: probs + item * n, coords: coords, into: out + 2 * item)
+                if let targets, let mass {
+                    mass[item] = log(Swift.max(massWithin(targets + 3 * item, probs: probs + item * n, coords: coords, n: n), .leastNormalMagnitude))
+                }
             }
         }
+    }
+    if inhibit {
+        pass(r * (m - 1)) { index in index / (m - 1) * m + 1 + index % (m - 1) }
+        pass(r) { row in row * m }
+    } else {
+        pass(r * m) { $0 }
     }
 }
 
@@ -187,7 +226,8 @@ func pointerBackward(
     _ out: UnsafePointer<Float>, probs: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ q: UnsafePointer<Float>,
     coarse y: UnsafePointer<Float>?, coarseQueries qy: UnsafePointer<Float>?,
     coords: UnsafePointer<Float>, gain: Float, shape: PointerShape,
-    targets: UnsafePointer<Float>? = nil, mass: UnsafePointer<Float>? = nil, dmass: UnsafePointer<Float>? = nil, threads: Int
+    targets: UnsafePointer<Float>? = nil, mass: UnsafePointer<Float>? = nil, dmass: UnsafePointer<Float>? = nil,
+    inhibition: PointerInhibition? = nil, dgates: UnsafeMutablePointer<Float>? = nil, threads: Int
 ) {
     let (r, n, k, m, c, rep) = (shape.r, shape.n, shape.k, shape.m, shape.c, shape.rep)
     parallelRanges(r, threads: threads, grain: Swift.max(1, elementwiseGrain / (n * k * m))) { range in
@@ -207,17 +247,26 @@ func pointerBackward(
                     (tx, ty, r2) = (targets[3 * item], targets[3 * item + 1], targets[3 * item + 2] * targets[3 * item + 2])
                 }
                 if y != nil { for i in cellGrad.indices { cellGrad[i] = 0 } }
+                // Pointer 0's inhibited disc: its logits' gradient, summed, is the amount's.
+                var (disc, cx, cy, inhibited): (Float, Float, Float, Float) = (-1, 0, 0, 0)
+                if let inhibition, m >= 2, j == 0 {
+                    (disc, cx, cy) = (inhibition.radius(row), out[2 * item + 2], out[2 * item + 3])
+                    disc *= disc
+                }
                 for i in 0..<n {
                     var g = gx * (coords[2 * i] - mx) + gy * (coords[2 * i + 1] - my) - gm
                     if r2 > 0 {
                         let (ex, ey) = (coords[2 * i] - tx, coords[2 * i + 1] - ty)
                         if ex * ex + ey * ey <= r2 { g += inside }
                     }
+                    if disc > 0, inDisc(coords, i, cx, cy, disc) { inhibited += p[i] * g }
                     let dl = gain * p[i] * g
                     if let dx { axpy(dl, query, dx + row * n * k + i * k, k) }
                     if let dq { axpy(dl, src + i * k, dq + item * k, k) }
                     if y != nil { cellGrad[i / rep] += dl }
                 }
+                // logits −= softplus(gate)·scale inside the disc.
+                if disc > 0, let inhibition, let dgates { dgates[row] -= inhibition.scale * sigmoid(inhibition.gates[row]) * inhibited }
                 guard let y, let qy else { continue }
                 let cells = n / rep
                 for cell in 0..<cells where cellGrad[cell] != 0 {

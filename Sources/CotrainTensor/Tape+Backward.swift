@@ -56,7 +56,8 @@ extension Tape {
                 dqy: rec.coarseQueries.flatMap { addGrad($0) }, dout, rec.out.data, probs: rec.probs.data, rec.x.data,
                 rec.queries.data, coarse: rec.coarse?.data, coarseQueries: rec.coarseQueries?.data,
                 coords: rec.coordinates.data, gain: rec.gain, shape: rec.shape, targets: rec.targets?.data, mass: rec.mass?.data, dmass: dmass,
-                threads: threads)
+                inhibition: rec.gates.map { PointerInhibition(gates: $0.data, radii: rec.radii, scale: rec.inhibitionScale) },
+                dgates: rec.gates.flatMap { addGrad($0) }, threads: threads)
         case let .surround(rec):
             guard let dout = outGrad(rec.out), let dx = addGrad(rec.x) else { return }
             surroundBackward(

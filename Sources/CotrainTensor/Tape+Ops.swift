@@ -135,9 +135,15 @@ extension Tape {
     /// pointer's log-probability of landing within the radius of its point, `(R·M)`
     /// (0 where unlabelled): a loss on it pulls the whole map onto the object, where a
     /// squared error on the mean barely notices a little mass left on a look-alike.
+    ///
+    /// With `inhibition`, pointer 0 of each row (the object to move) avoids where pointer 1
+    /// (its destination) points: its logits drop by softplus(gates[row])·scale within
+    /// radii[row mod radii.count] (coordinate units; one radius per camera of a sample's
+    /// consecutive rows) of pointer 1's point. `gates (R)` is learned; the disc counts as
+    /// fixed in backward.
     public func pointer(
         _ x: Tensor, queries: Tensor, coarse: Tensor? = nil, coarseQueries: Tensor? = nil, coordinates: Tensor, gain: Float,
-        targets: Tensor?
+        targets: Tensor?, inhibition: (gates: Tensor, radii: [Float], scale: Float)? = nil
     ) -> (points: Tensor, logMass: Tensor?) {
         let (r, k) = (x.shape[0], x.shape.last)
         let (n, m) = (x.count / r / k, queries.count / r / k)
@@ -151,17 +157,21 @@ extension Tape {
                          "pointer: coarse map \(coarse.shape) for \(x.shape), queries \(coarseQueries?.shape.dims ?? [])")
             shape = PointerShape(r: r, n: n, k: k, m: m, c: c, rep: n / cells)
         }
+        precondition(inhibition.map { $0.gates.count == r && !$0.radii.isEmpty } ?? true, "pointer: inhibition gates for \(r) rows")
         let grad = needsGrad(x, queries) || coarse.map { needsGrad($0, coarseQueries!) } == true
+            || inhibition.map { needsGrad($0.gates) } == true
         let out = make(Shape(r, 1, 2 * m), requiresGrad: grad)
         let probs = make(Shape(r, m, n))
         let mass = targets.map { _ in make(Shape(r * m), requiresGrad: grad) }
+        let inhibit = inhibition.map { PointerInhibition(gates: $0.gates.data, radii: $0.radii, scale: $0.scale) }
         pointerForward(out.data, probs: probs.data, x.data, queries.data, coarse: coarse?.data, coarseQueries: coarseQueries?.data,
                        coords: coordinates.data, gain: gain, shape: shape, targets: targets?.data, mass: mass?.data,
-                       threads: threads)
+                       inhibition: inhibit, threads: threads)
         if out.requiresGrad {
             record(.pointer(PointerRecord(
                 x: x, queries: queries, coarse: coarse, coarseQueries: coarseQueries, coordinates: coordinates,
-                gain: gain, shape: shape, out: out, probs: probs, targets: targets, mass: mass)))
+                gain: gain, shape: shape, out: out, probs: probs, targets: targets, mass: mass,
+                gates: inhibition?.gates, radii: inhibition?.radii ?? [], inhibitionScale: inhibition?.scale ?? 0)))
         }
         return (out, mass)
     }

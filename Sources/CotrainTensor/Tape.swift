@@ -37,6 +37,8 @@ struct PointerRecord {
     let gain: Float, shape: PointerShape, out: Tensor, probs: Tensor
     /// Labelled points and the log-mass output (`Tape.pointer(…, targets:)`), or nil.
     let targets: Tensor?, mass: Tensor?
+    /// Pointer 0's inhibition (`Tape.pointer(…, inhibition:)`): nil gates without.
+    var gates: Tensor? = nil, radii: [Float] = [], inhibitionScale: Float = 0
 }
 
 /// What attention's backward pass needs.

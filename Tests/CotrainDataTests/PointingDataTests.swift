@@ -239,6 +239,38 @@ import Testing
         #expect(provider.model.config.glimpse == 8 && provider.model.parameter("shared.glimpse.in.weight") != nil)
     }
 
+    @Test("recipe checks: the pointer inhibition needs two pointers and a radius in range; it reaches the config and its gate trains")
+    func pointerInhibitRecipe() throws {
+        func recipe(_ model: String) throws -> Recipe {
+            try Self.tinyRecipe(model: #""stem_channels":2,\#(model)"#, weights: #""pointing":1"#, steps: 4, batch: 8)
+        }
+        #expect(throws: RecipeError.invalidValue(path: "model.pointer_inhibit", reason: "the object pointer avoids the destination pointer: set model.pointers to 2 too")) {
+            try recipe(#""pointers":1,"pointer_inhibit":6"#)
+        }
+        #expect(throws: RecipeError.invalidValue(path: "model.pointer_inhibit", reason: "must be 0 (off) or within 1.0...16.0 pixels, got 20.0")) {
+            try recipe(#""pointers":2,"pointer_inhibit":20"#)
+        }
+        let with = try recipe(#""pointers":2,"wrist_camera":true,"pointer_inhibit":3"#)
+        #expect(with.model.pointerInhibit == 3 && with.json.canonicalString.contains("\"pointer_inhibit\":3"))
+        #expect(!(try recipe(#""pointers":2"#)).json.canonicalString.contains("inhibit"))
+
+        let scratch = Scratch("cotrain-inhibit")
+        var plan = smallPlan(.ur5e, [.place], count: 3, seed: 8)
+        plan.wristCamera = true
+        _ = try collect(plan, into: scratch.file("episodes"))
+        let data = try TrainingData.load(ownEmbodiment: .ur5e, episodeStores: [scratch.file("episodes")], vlStores: [])
+        let config = try PolicyAdapter(recipe: with, data: data).config
+        // 3 pixels of a 16-pixel image in the main camera, twice that in the wrist camera.
+        #expect(config.pointerInhibit == 3 && config.pointerInhibitRadii == [0.375, 0.75])
+        var options = TrainerOptions(outputDirectory: scratch.file("run"))
+        options.threads = 1
+        _ = try Trainer(recipe: with, data: data, options: options).run()
+        let provider = try CheckpointPolicyProvider(path: options.checkpointPath)
+        let gate = try #require(provider.model.parameter("shared.pointer.inhibit.bias"))
+        #expect(provider.model.config.pointerInhibit == 3 && gate.tensor.count == 2)
+        #expect(gate.tensor.values != [0, 0], "the pointing loss reaches the gate (its bias starts at 0)")
+    }
+
     @Test("a VL pointing answer \"x C y R\" labels the pointer with the cell's centre; other tasks and bad answers do not")
     func vlPointingLabels() {
         let image = RGBImage(width: 2, height: 2, pixels: [UInt8](repeating: 0, count: 12))

@@ -104,6 +104,59 @@ import Foundation
         }
     }
 
+    /// Pointer 0 inhibited around pointer 1's point, with and without the coarse map and
+    /// the log-mass. The radius is set between positions' distances to pointer 1's point,
+    /// so the small steps of the check move no position across the disc's edge.
+    @Test func pointerInhibition() {
+        let (rows, n, k, m) = (3, 12, 4, 2)
+        let x = r(Shape(rows, n, k), 34, -1, 1), q = r(Shape(rows, 1, m * k), 35, -1, 1)
+        let y = r(Shape(rows, 3, 5), 36, -1, 1), qy = r(Shape(rows, 1, m * 5), 37, -1, 1)
+        let coordinates = r(Shape(n, 2), 38, -1, 1), gates = r(Shape(rows), 39, -1, 1)
+        let plain = Tape(threads: 1).pointer(x, queries: q, coarse: y, coarseQueries: qy, coordinates: coordinates, gain: 2).values
+        func radius(_ row: Int) -> Float {
+            let (cx, cy) = (plain[4 * row + 2], plain[4 * row + 3])
+            let d: [Float] = (0..<n).map { i in hypotf(coordinates[2 * i] - cx, coordinates[2 * i + 1] - cy) }.sorted()
+            // The widest gap between consecutive distances, with at least 3 positions inside.
+            var (best, middle): (Float, Float) = (0, 0)
+            for i in 3..<n where d[i] - d[i - 1] > best { (best, middle) = (d[i] - d[i - 1], (d[i] + d[i - 1]) / 2) }
+            return middle
+        }
+        // One radius per row (three "cameras"), each inside a wide gap.
+        let radii = (0..<rows).map(radius)
+        #expect(radii.allSatisfy { $0 > 0 })
+        GradCheck.check([x, q, y, qy, gates], eps: 1e-3) {
+            $0.pointer(x, queries: q, coarse: y, coarseQueries: qy, coordinates: coordinates, gain: 2, targets: nil,
+                       inhibition: (gates, radii, 2)).points
+        }
+        var labels: [Float] = []
+        for item in 0..<(rows * m) { labels += [coordinates[2 * item], coordinates[2 * item + 1], 0.9] }
+        let targets = Tensor(shape: Shape(rows * m, 3), values: labels)
+        GradCheck.check([x, q, gates], eps: 1e-3) { tape in
+            let (points, mass) = tape.pointer(x, queries: q, coarse: y, coarseQueries: qy, coordinates: coordinates, gain: 2,
+                                              targets: targets, inhibition: (gates, radii, 2))
+            return tape.add(tape.sum(points), tape.scale(tape.sum(mass!), 0.7))
+        }
+    }
+
+    @Test("pointer inhibition: pointer 0 leaves pointer 1's disc as its gate grows; pointer 1 is untouched")
+    func pointerInhibitionValues() {
+        // Both queries like position 1 most (logit 2·gain), pointer 0 likes position 3
+        // next (logit 1·gain); pointer 1 sits near position 1.
+        let coordinates = Tensor(shape: Shape(4, 2), values: [-1, -1, 1, -1, -1, 1, 1, 1])
+        let x = Tensor(shape: Shape(1, 4, 2), values: [0, 0, 2, 2, 0, 0, 1, 0])
+        let q = Tensor(shape: Shape(1, 1, 4), values: [1, 0, 0, 1])
+        func points(_ gate: Float?) -> [Float] {
+            let gates = Tensor(shape: Shape(1), values: [gate ?? 0])
+            return Tape(threads: 1).pointer(x, queries: q, coordinates: coordinates, gain: 8, targets: nil,
+                                            inhibition: gate.map { _ in (gates, [0.5], 10) }).points.values
+        }
+        let free = points(nil), off = points(-40), on = points(4)
+        #expect(abs(free[0] - 1) < 1e-3 && abs(free[1] - -1) < 1e-3)  // pointer 0 on position 1
+        #expect(zip(off, free).allSatisfy { abs($0 - $1) < 1e-5 })  // softplus(−40)·10 ≈ 0
+        #expect(abs(on[0] - 1) < 5e-3 && abs(on[1] - 1) < 5e-3, "\(on)")  // pointer 0 moved to position 3
+        #expect(on[2] == free[2] && on[3] == free[3])
+    }
+
     @Test("pointer log-mass: the log of the probability within the radius; 0 unlabelled")
     func pointerLogMassValues() {
         // Four positions on a square; the query likes position 1 (logit 2) over the rest
