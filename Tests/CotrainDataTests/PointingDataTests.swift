@@ -15,6 +15,11 @@ import Testing
 
     /// A one-phase robot-only recipe of a tiny model on 16×16 images, with `model` and
     /// `weights` (JSON members) added to its model and loss weights.
+    /// `tinyRecipe` with a 2-channel stem and the pointing loss.
+    static func stemRecipe(_ model: String, steps: Int) throws -> Recipe {
+        try tinyRecipe(model: #""stem_channels":2,\#(model)"#, weights: #""pointing":1"#, steps: steps, batch: 8)
+    }
+
     static func tinyRecipe(model: String, weights: String, steps: Int, batch: Int) throws -> Recipe {
         try Recipe(bytes: Array((#"{"format":"cotrain.recipe.v1","name":"tiny","seed":3,"#
             + #""model":{"image_size":16,"patch_size":8,\#(model),"width":32,"layers":1,"heads":2,"#
@@ -201,9 +206,7 @@ import Testing
 
     @Test("recipe checks: a glimpse needs pointers and the wrist camera and fits the image, a surround needs pointers; both reach the policy config and train")
     func glimpseRecipe() throws {
-        func recipe(_ model: String) throws -> Recipe {
-            try Self.tinyRecipe(model: #""stem_channels":2,\#(model)"#, weights: #""pointing":1"#, steps: 3, batch: 8)
-        }
+        func recipe(_ model: String) throws -> Recipe { try Self.stemRecipe(model, steps: 3) }
         #expect(throws: RecipeError.invalidValue(path: "model.glimpse", reason: "the glimpse is centred by the object pointer in the wrist image: set model.pointers and model.wrist_camera too")) {
             try recipe(#""pointers":1,"glimpse":8"#)
         }
@@ -241,9 +244,7 @@ import Testing
 
     @Test("recipe checks: the pointer inhibition needs two pointers and a radius in range; it reaches the config and its gate trains")
     func pointerInhibitRecipe() throws {
-        func recipe(_ model: String) throws -> Recipe {
-            try Self.tinyRecipe(model: #""stem_channels":2,\#(model)"#, weights: #""pointing":1"#, steps: 4, batch: 8)
-        }
+        func recipe(_ model: String) throws -> Recipe { try Self.stemRecipe(model, steps: 4) }
         #expect(throws: RecipeError.invalidValue(path: "model.pointer_inhibit", reason: "the object pointer avoids the destination pointer: set model.pointers to 2 too")) {
             try recipe(#""pointers":1,"pointer_inhibit":6"#)
         }
