@@ -16,8 +16,9 @@ enum SimCommand {
             Examples:
               cotrain sim render --embodiment panda --task sort_by_colour --seed 3 --out scene.ppm
               cotrain sim rollout --embodiment scara --task place --seed 4 --out place.gif
+              cotrain sim trace --policy runs/vl/checkpoint.safetensors --task place --seed 5024
             """,
-        subcommands: [render, rollout])
+        subcommands: [render, rollout, SimTraceCommand.command])
 
     static let render = Command(
         name: "render",

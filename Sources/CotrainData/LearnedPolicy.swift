@@ -114,6 +114,10 @@ public struct LearnedPolicy: Policy {
     let toolFrame: ToolFrame?
     /// Chunks sampled so far this episode (seeds the flow-matching noise).
     var calls: UInt64 = 0
+    /// The chunk sampled last, as the model gave it (tool motions for a tool-frame model),
+    /// and where its pointers pointed then (nil without pointers): for traces.
+    public private(set) var lastChunk: [[Float]] = []
+    public private(set) var lastPoints: [Float]?
     /// The arm's proprioception when the previous chunk was sampled: the tool's motion
     /// since then is part of the state of a model with `motionWindow`.
     var previousProprio: [Float]?
@@ -142,7 +146,9 @@ public struct LearnedPolicy: Policy {
         let input = modelInput(observation)
         defer { calls += 1; previousProprio = observation.proprio }
         do {
-            let sampled = try model.act(input, seed: 0x5EED_0000 &+ calls, noiseScale: noiseScale)
+            let (chunks, points) = try model.actAndPoint(batch: [input], seed: 0x5EED_0000 &+ calls, noiseScale: noiseScale)
+            let sampled = chunks[0]
+            (lastChunk, lastPoints) = (sampled, points?[0])
             var chunk = Array(sampled.prefix(executeSteps))
             if var ensemble {
                 chunk = [ensemble.next(sampled)]

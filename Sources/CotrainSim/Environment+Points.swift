@@ -59,9 +59,9 @@ extension SimEnvironment {
         return [cosf(psi), sinf(psi), 1]
     }
 
-    /// The object to move now and its destination, by the task's goal; for multi-object
-    /// goals, the first pair not yet done.
-    func namedObjects() -> [Int?] {
+    /// The object to move now and its destination (indices into `world.objects`), by the
+    /// task's goal; for multi-object goals, the first pair not yet done.
+    public func namedObjects() -> [Int?] {
         switch task.goal {
         case .pick(let i): return [i, nil]
         case .push(let i, _, _): return [i, nil]

@@ -83,6 +83,18 @@ struct RecipeFederationTests {
             #expect(eval["results"] != nil)
             let tooMany = try runCotrain(["eval", "--policy", out, "--suite", "smoke", "--embodiment", robot, "--execute", "5"])
             #expect(tooMany.status == 2 && tooMany.errors.contains("--execute 5 exceeds") && tooMany.errors.contains("chunk of 4"), "\(tooMany.errors)")
+            // `sim trace` replays one episode chunk by chunk, as `eval` runs it.
+            let trace = try JSONValue.parse(try Self.cotrain(["sim", "trace", "--policy", out, "--embodiment", robot, "--task", "pick",
+                                                              "--seed", "1000", "--json"]))
+            let chunks = try #require(trace["chunks"]?.array)
+            let steps = try #require(trace["steps"]?.int)
+            #expect(chunks.count == (steps + 1) / 2 && chunks.allSatisfy { $0["plan"]?.array?.count == 4 })
+            #expect(chunks.first?["labels"]?.array?.count == 6 && chunks.first?["points"] == .null)
+            // The smoke suite's first episode is pick, seed 1000: the trace is that episode.
+            let first = try #require(eval["results"]?["cells"]?.array?.first?["results"]?.array?.first)
+            #expect(trace["instruction"] == first["instruction"] && trace["steps"] == first["steps"] && trace["success"] == first["success"])
+            let table = try Self.cotrain(["sim", "trace", "--policy", out, "--embodiment", robot, "--seed", "1000"])
+            #expect(table.contains("tool z cm") && table.contains("in \(steps) steps"), "\(table)")
         }
         for lab in labs { #expect(lab.stop() == 0, "\(lab.name) stops cleanly") }
     }
