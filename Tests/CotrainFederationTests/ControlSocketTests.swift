@@ -29,7 +29,7 @@ import Testing
         let revoked = NodeIDRecorder()
 
         init(_ home: NodeHome) throws {
-            lock = LockBox(try NodeLock(directory: home.root))
+            lock = try LockBox.retaking(home.root)
             registry = try lock.with { try PeerRegistry(home: home, lock: $0) }
             let handler = ControlHandler(registry: registry, config: try home.loadConfig(), nodeID: try home.loadCertificate().nodeID)
             server = try ControlServer(home: home, handler: handler)
