@@ -83,16 +83,7 @@ enum EvalCommand {
                 guard let r = Double(text), r >= 0.5, r <= 1000 else { throw UsageError(message: "--rate must be 0.5...1000 Hz", command: "eval") }
                 return r
             }
-            let execute = try args.option("--execute").map { text -> Int in
-                guard let k = Int(text), k >= 1 else { throw UsageError(message: "--execute must be a positive integer", command: "eval") }
-                return k
-            }
-            let noise = try args.option("--noise").map { text -> Float in
-                guard let s = Float(text), PolicyConfig.samplingNoiseRange.contains(s) else {
-                    throw UsageError(message: "--noise must be a number within \(PolicyConfig.samplingNoiseRange), got '\(text)'", command: "eval")
-                }
-                return s
-            }
+            let (execute, noise) = try chunkOptions(&args, command: "eval")
             let ensemble = try args.option("--ensemble").map { text -> Float in
                 guard let m = Float(text), PolicyConfig.ensembleDecayRange.contains(m) else {
                     throw UsageError(message: "--ensemble must be a number within \(PolicyConfig.ensembleDecayRange), got '\(text)'", command: "eval")
@@ -168,17 +159,36 @@ enum EvalCommand {
                 throw UsageError(message: "unknown policy '\(name)': use expert, hold, or a checkpoint file (e.g. runs/vl/checkpoint.safetensors)", command: "eval")
             }
             let provider = try CheckpointPolicyProvider(path: name)
-            if let noiseScale { provider.noiseScale = noiseScale }
             if let ensembleDecay { provider.ensembleDecay = ensembleDecay }
-            if let executeSteps {
-                let chunk = provider.model.config.chunkLength
-                guard executeSteps <= chunk else {
-                    throw UsageError(message: "--execute \(executeSteps) exceeds \(provider.name)'s chunk of \(chunk) actions", command: "eval")
-                }
-                provider.executeSteps = executeSteps
-            }
+            try configure(provider, noise: noiseScale, execute: executeSteps, command: "eval")
             return try body(provider)
         }
+    }
+
+    /// `--execute K` and `--noise S`, as `eval` and `sim trace` read them.
+    static func chunkOptions(_ args: inout Arguments, command: String) throws -> (execute: Int?, noise: Float?) {
+        let execute = try args.option("--execute").map { text -> Int in
+            guard let k = Int(text), k >= 1 else { throw UsageError(message: "--execute must be a positive integer", command: command) }
+            return k
+        }
+        let noise = try args.option("--noise").map { text -> Float in
+            guard let s = Float(text), PolicyConfig.samplingNoiseRange.contains(s) else {
+                throw UsageError(message: "--noise must be a number within \(PolicyConfig.samplingNoiseRange), got '\(text)'", command: command)
+            }
+            return s
+        }
+        return (execute, noise)
+    }
+
+    /// Sets a checkpoint's start noise and actions per chunk (at most its chunk).
+    static func configure(_ provider: CheckpointPolicyProvider, noise: Float?, execute: Int?, command: String) throws {
+        if let noise { provider.noiseScale = noise }
+        guard let execute else { return }
+        let chunk = provider.model.config.chunkLength
+        guard execute <= chunk else {
+            throw UsageError(message: "--execute \(execute) exceeds \(provider.name)'s chunk of \(chunk) actions", command: command)
+        }
+        provider.executeSteps = execute
     }
 }
 

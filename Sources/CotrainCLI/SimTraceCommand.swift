@@ -4,7 +4,6 @@
 // its pointers were while it failed (docs/evaluation.md, "Tracing one episode").
 import CotrainCore
 import CotrainData
-import CotrainPolicy
 import CotrainRuntime
 import CotrainSim
 import Foundation
@@ -41,29 +40,14 @@ enum SimTraceCommand {
         run: { args, options in
             let path = try args.option("--policy") ?? { throw UsageError(message: "--policy FILE.safetensors is required", command: "sim trace") }()
             let kind = try parseEmbodiment(try args.option("--embodiment"), command: "sim trace") ?? .ur5e
-            let execute = try args.option("--execute").map { text -> Int in
-                guard let k = Int(text), k >= 1 else { throw UsageError(message: "--execute must be a positive integer", command: "sim trace") }
-                return k
-            }
-            let noise = try args.option("--noise").map { text -> Float in
-                guard let s = Float(text), PolicyConfig.samplingNoiseRange.contains(s) else {
-                    throw UsageError(message: "--noise must be a number within \(PolicyConfig.samplingNoiseRange), got '\(text)'", command: "sim trace")
-                }
-                return s
-            }
+            let (execute, noise) = try EvalCommand.chunkOptions(&args, command: "sim trace")
             let (task, seed, shift) = try SimCommand.episodeArguments(&args)
             try args.finish()
             guard path.hasSuffix(".safetensors") || access(path, F_OK) == 0 else {
                 throw UsageError(message: "--policy must be a trained checkpoint file (e.g. runs/vl/checkpoint.safetensors)", command: "sim trace")
             }
             let provider = try CheckpointPolicyProvider(path: path)
-            if let noise { provider.noiseScale = noise }
-            if let execute {
-                guard execute <= provider.model.config.chunkLength else {
-                    throw UsageError(message: "--execute \(execute) exceeds \(provider.name)'s chunk of \(provider.model.config.chunkLength) actions", command: "sim trace")
-                }
-                provider.executeSteps = execute
-            }
+            try EvalCommand.configure(provider, noise: noise, execute: execute, command: "sim trace")
             let trace = try run(provider, kind: kind, request: EpisodeRequest(task: task, seed: seed, shift: shift))
             if options.json {
                 print(trace.json.canonicalString)
