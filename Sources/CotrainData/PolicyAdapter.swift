@@ -126,7 +126,8 @@ public struct PolicyAdapter: Sendable {
         }
         let weights = LossWeights(
             flow: Float(w.action), text: textCount > 0 ? textMass / Float(textCount) : 0, tokens: Float(w.discreteAction),
-            pointing: Float(w.pointing), orientation: Float(w.orientation), pointingMass: Float(w.pointingMass))
+            pointing: Float(w.pointing), orientation: Float(w.orientation), pointingMass: Float(w.pointingMass),
+            pointingAvoid: Float(w.pointingAvoid))
         return (PolicyBatch(samples), weights)
     }
 

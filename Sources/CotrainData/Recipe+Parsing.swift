@@ -99,6 +99,7 @@ extension Recipe {
         w.pointing = try f.optionalDouble("pointing") ?? w.pointing
         w.orientation = try f.optionalDouble("orientation") ?? w.orientation
         w.pointingMass = try f.optionalDouble("pointing_mass") ?? w.pointingMass
+        w.pointingAvoid = try f.optionalDouble("pointing_avoid") ?? w.pointingAvoid
         try f.finish()
         return w
     }
@@ -154,7 +155,7 @@ extension Recipe {
     public var json: JSONValue {
         let m = model, w = lossWeights
         // `wrist_camera`, `patch_dropout`, `proprio_dropout`, `sampling_noise`, `temporal_ensemble`, `action_power`, `pointers`, `pointer_surround`, `pointer_inhibit`, `glimpse`, `table_points`, `tool_motion`, a tool
-        // `action_frame` and the `pointing`, `orientation` and `pointing_mass` weights are written only
+        // `action_frame` and the `pointing`, `orientation`, `pointing_mass` and `pointing_avoid` weights are written only
         // when on, so recipes without them keep their hashes.
         var wrist: [(String, JSONValue)] = (m.wristCamera ? [("wrist_camera", .bool(true))] : [])
         if m.patchDropout > 0 { wrist.append(("patch_dropout", .double(m.patchDropout))) }
@@ -172,6 +173,7 @@ extension Recipe {
         let pointing: [(String, JSONValue)] = (w.pointing > 0 ? [("pointing", .double(w.pointing))] : [])
             + (w.orientation > 0 ? [("orientation", .double(w.orientation))] : [])
             + (w.pointingMass > 0 ? [("pointing_mass", .double(w.pointingMass))] : [])
+            + (w.pointingAvoid > 0 ? [("pointing_avoid", .double(w.pointingAvoid))] : [])
         return .object([
             ("format", .string(Recipe.format)), ("name", .string(name)), ("description", .string(description)),
             ("question", .string(question)), ("seed", .int(Int64(bitPattern: seed))), ("sharing", .string(sharing.rawValue)),

@@ -105,11 +105,17 @@ extension Recipe {
         }
         guard (2...4096).contains(m.actionBins) else { throw .invalidValue(path: "model.action_bins", reason: "must be within 2...4096, got \(m.actionBins)") }
         let w = lossWeights
-        for (key, value) in [("action", w.action), ("text", w.text), ("annotation", w.annotation), ("discrete_action", w.discreteAction), ("reasoning", w.reasoning), ("pointing", w.pointing), ("orientation", w.orientation), ("pointing_mass", w.pointingMass)] {
+        for (key, value) in [("action", w.action), ("text", w.text), ("annotation", w.annotation), ("discrete_action", w.discreteAction), ("reasoning", w.reasoning), ("pointing", w.pointing), ("orientation", w.orientation), ("pointing_mass", w.pointingMass), ("pointing_avoid", w.pointingAvoid)] {
             guard value.isFinite, value >= 0 else { throw .invalidValue(path: "loss_weights.\(key)", reason: "must be finite and ≥ 0, got \(value)") }
         }
         guard w.pointingMass == 0 || m.pointers > 0 else {
             throw .invalidValue(path: "loss_weights.pointing_mass", reason: "it trains the pointers: set model.pointers too")
+        }
+        guard w.pointingAvoid == 0 || m.pointers >= 2 else {
+            throw .invalidValue(path: "loss_weights.pointing_avoid", reason: "it keeps the object pointer off its destination: set model.pointers to 2 too")
+        }
+        guard w.pointingAvoid == 0 || w.pointingMass == 0 else {
+            throw .invalidValue(path: "loss_weights.pointing_avoid", reason: "it cannot be combined with pointing_mass (both use the pointer's one target per row); set one of them to 0")
         }
         guard w.orientation == 0 || m.wristCamera else {
             throw .invalidValue(path: "loss_weights.orientation", reason: "the orientation is labelled as the wrist camera sees it: set model.wrist_camera too")
@@ -184,7 +190,7 @@ extension Recipe {
         // The pointing loss needs labels: the own episodes' points, or VL pointing answers.
         let ownEpisodes = data.episodes[data.ownEmbodiment] ?? 0
         let usesVL = phases.contains { ($0.mixture[.vl] ?? 0) > 0 } && data.vlSamples > 0
-        if model.pointers > 0, lossWeights.pointing > 0 || lossWeights.pointingMass > 0, ownEpisodes > 0, data.ownEpisodesWithoutPoints == ownEpisodes, !usesVL {
+        if model.pointers > 0, lossWeights.pointing > 0 || lossWeights.pointingMass > 0 || lossWeights.pointingAvoid > 0, ownEpisodes > 0, data.ownEpisodesWithoutPoints == ownEpisodes, !usesVL {
             throw .missingData(
                 phase: phases.first?.name ?? "", modality: "pointing labels",
                 hint: "no \(own) episode has labelled points (`cotrain data collect` records them) and no phase mixes in VL data; collect the episodes again or set loss_weights.pointing and pointing_mass to 0")

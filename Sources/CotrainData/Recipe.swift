@@ -111,6 +111,11 @@ public struct RecipeLossWeights: Sendable, Equatable {
     /// the whole map onto the object, where the squared error on the map's mean point
     /// leaves mass on a look-alike of the object's colour. 0: off.
     public var pointingMass = 0.0
+    /// Weight of minus the log of the probability the object pointer puts outside a disc
+    /// around its destination's labelled point (5 pixels in the main camera, 10 in the
+    /// wrist camera), where object and destination are apart: pushes the map off a bowl
+    /// of the object's colour (needs `model.pointers` 2; not with `pointingMass`). 0: off.
+    public var pointingAvoid = 0.0
 
     /// The defaults above.
     public init() {}

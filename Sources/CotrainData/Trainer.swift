@@ -138,7 +138,8 @@ public final class Trainer {
             ("token_samples", .int(Int64(l.tokenSamples))),
         ] + (l.pointingSamples > 0
             ? [("pointing", .double(Double(l.pointing))), ("pointing_samples", .int(Int64(l.pointingSamples)))]
-                + (l.pointingMass != 0 ? [("pointing_mass", .double(Double(l.pointingMass)))] : []) : [])
+                + (l.pointingMass != 0 ? [("pointing_mass", .double(Double(l.pointingMass)))] : [])
+                + (l.pointingAvoidRows > 0 ? [("pointing_avoid", .double(Double(l.pointingAvoid))), ("pointing_avoid_rows", .int(Int64(l.pointingAvoidRows)))] : []) : [])
             + (l.orientationSamples > 0
                 ? [("orientation", .double(Double(l.orientation))), ("orientation_samples", .int(Int64(l.orientationSamples)))] : [])
         ).canonicalString

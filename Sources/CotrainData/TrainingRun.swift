@@ -66,6 +66,7 @@ public struct TrainerStatus: Sendable {
         if losses.tokenSamples > 0 { parts.append("tokens \(f(losses.tokens))") }
         if losses.pointingSamples > 0 { parts.append("pointing \(ProgressMeter.decimal(Double(losses.pointing), digits: 4))") }
         if losses.pointingMass != 0 { parts.append("pointing mass \(f(losses.pointingMass))") }
+        if losses.pointingAvoidRows > 0 { parts.append("pointing avoid \(f(losses.pointingAvoid))") }
         if losses.orientationSamples > 0 { parts.append("orientation \(f(losses.orientation))") }
         let eta = step < totalSteps ? "ETA \(ProgressMeter.duration(etaSeconds))" : "done"
         return "\(bar) \(step)/\(totalSteps)  \(phase)  loss \(f(smoothedTotal)) (\(parts.joined(separator: ", ")))  "

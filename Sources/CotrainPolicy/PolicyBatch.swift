@@ -94,14 +94,18 @@ public struct LossWeights: Sendable, Equatable {
     /// Weight of the pointing-mass loss: minus the log of the probability each pointer
     /// puts within `PolicyModel.pointingMassRadius` of its labelled point.
     public var pointingMass: Float
+    /// Weight of the pointing-avoid loss: minus the log of the probability the object
+    /// pointer puts outside `PolicyModel.pointingAvoidRadius` of its destination's
+    /// labelled point, where the two are apart (not with `pointingMass`).
+    public var pointingAvoid: Float
 
-    /// Weights; defaults 1, 1, 0.1, 0, 0, 0.
+    /// Weights; defaults 1, 1, 0.1, 0, 0, 0, 0.
     public init(
         flow: Float = 1, text: Float = 1, tokens: Float = 0.1, pointing: Float = 0, orientation: Float = 0,
-        pointingMass: Float = 0
+        pointingMass: Float = 0, pointingAvoid: Float = 0
     ) {
         (self.flow, self.text, self.tokens, self.pointing, self.orientation) = (flow, text, tokens, pointing, orientation)
-        self.pointingMass = pointingMass
+        (self.pointingMass, self.pointingAvoid) = (pointingMass, pointingAvoid)
     }
 }
 
@@ -123,6 +127,10 @@ public struct PolicyLosses: Sendable, Equatable {
     /// Pointing mass: mean −log of the probability within the radius of the labelled
     /// point (over the same samples as `pointing`).
     public var pointingMass: Float = 0
+    /// Pointing avoid: mean −log of the object pointer's probability outside its
+    /// destination's disc (over the rows it applies to, `pointingAvoidRows`).
+    public var pointingAvoid: Float = 0
+    public var pointingAvoidRows = 0
     /// Samples that fed each objective.
     public var actionSamples = 0, textSamples = 0, tokenSamples = 0, pointingSamples = 0, orientationSamples = 0
 }

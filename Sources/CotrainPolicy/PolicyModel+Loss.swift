@@ -23,17 +23,25 @@ extension PolicyModel {
         var parts: [(Tensor, Float)] = []
         var points: Tensor?
         var glimpse: GlimpseOutput?
-        let labels = config.pointers != nil && (weights.pointing > 0 || weights.pointingMass > 0) ? pointingLabels(tape, samples) : nil
+        // The avoid term shares the pointer op's one target per row with the mass term.
+        let avoid = weights.pointingAvoid > 0 && weights.pointingMass == 0 && (config.pointers ?? 0) >= 2
+        let labels = config.pointers != nil && (weights.pointing > 0 || weights.pointingMass > 0 || avoid)
+            ? pointingLabels(tape, samples, avoid: avoid) : nil
         if config.pointers != nil, let stem {
-            let pointed = pointerForward(
-                tape, trunk: trunkOut, stem: stem, targets: weights.pointingMass > 0 ? labels?.targets : nil, flops: &flops)
+            let withTargets = weights.pointingMass > 0 || (avoid && labels?.avoidRows ?? 0 > 0)
+            let pointed = pointerForward(tape, trunk: trunkOut, stem: stem, targets: withTargets ? labels?.targets : nil, flops: &flops)
             points = pointed.points
             glimpse = glimpseForward(tape, stem: stem, points: pointed.points, slot: "train", flops: &flops)
             if let labels, let logMass = pointed.logMass {
-                // −Σ w·log P / Σ w over the labelled (sample, camera, pointer) rows.
+                // −Σ w·log P / Σ w over the rows with a target.
                 let loss = tape.sum(tape.mul(logMass, labels.negatedShares))
-                (losses.pointingMass, losses.pointingSamples) = (loss[0], labels.count)
-                parts.append((loss, weights.pointingMass))
+                if avoid {
+                    (losses.pointingAvoid, losses.pointingAvoidRows) = (loss[0], labels.avoidRows)
+                    parts.append((loss, weights.pointingAvoid))
+                } else {
+                    (losses.pointingMass, losses.pointingSamples) = (loss[0], labels.count)
+                    parts.append((loss, weights.pointingMass))
+                }
             }
         }
         if let points, let labels, weights.pointing > 0 {
@@ -188,10 +196,14 @@ extension PolicyModel {
     /// (sample, camera, pointer): `points (rows, 2)` and `weights (rows)` for the squared
     /// error; `targets (rows, 3)` — x, y and `pointingMassRadius`, 0 where unlabelled or
     /// without a radius — and `negatedShares` (−w / Σ w over the rows with a radius) for
-    /// the log-mass; nil if no sample is labelled.
+    /// the log-mass; nil if no sample is labelled. With `avoid`, the targets are instead
+    /// the object pointer's rows whose destination is labelled in that camera and more
+    /// than two `pointingAvoidRadius` away from the object: the destination's point with
+    /// minus that radius (the op's log-probability of landing outside it), shared
+    /// equally (`avoidRows` of them).
     private func pointingLabels(
-        _ tape: Tape, _ samples: [PolicySample]
-    ) -> (points: Tensor, weights: Tensor, targets: Tensor, negatedShares: Tensor, count: Int)? {
+        _ tape: Tape, _ samples: [PolicySample], avoid: Bool = false
+    ) -> (points: Tensor, weights: Tensor, targets: Tensor, negatedShares: Tensor, count: Int, avoidRows: Int)? {
         let (b, cams, m, slots) = (samples.count, config.cameras, config.pointers!, PolicySample.pointSlots)
         let expected = cams * slots * 3
         let members = (0..<b).filter { s in
@@ -210,6 +222,15 @@ extension PolicyModel {
                 for j in 0..<Swift.min(m, slots) {
                     let label = (camera * slots + j) * 3, row = (s * cams + camera) * m + j
                     (points[2 * row], points[2 * row + 1], weights[row]) = (p[label], p[label + 1], p[label + 2])
+                    if avoid {
+                        let destination = (camera * slots + 1) * 3, radius = pointingAvoidRadius(camera: camera)
+                        guard j == 0, slots > 1, p[label + 2] > 0, p[destination + 2] > 0 else { continue }
+                        let (dx, dy) = (p[label] - p[destination], p[label + 1] - p[destination + 1])
+                        guard dx * dx + dy * dy > 4 * radius * radius else { continue }
+                        (targets[3 * row], targets[3 * row + 1], targets[3 * row + 2]) = (p[destination], p[destination + 1], -radius)
+                        massRows += 1
+                        continue
+                    }
                     let radius = pointingMassRadius(camera: camera, pointer: j)
                     guard p[label + 2] > 0, radius > 0 else { continue }
                     (targets[3 * row], targets[3 * row + 1], targets[3 * row + 2]) = (p[label], p[label + 1], radius)
@@ -218,8 +239,19 @@ extension PolicyModel {
                 }
             }
         }
-        if massRows > 0 { for row in 0..<rows where targets[3 * row + 2] > 0 { shares[row] = -weights[row] / total } }
-        return (points, weights, targets, shares, members.count)
+        if avoid {
+            for row in 0..<rows where targets[3 * row + 2] < 0 { shares[row] = -1 / Float(massRows) }
+        } else if massRows > 0 {
+            for row in 0..<rows where targets[3 * row + 2] > 0 { shares[row] = -weights[row] / total }
+        }
+        return (points, weights, targets, shares, members.count, avoid ? massRows : 0)
+    }
+
+    /// The disc around the destination's labelled point the pointing-avoid loss keeps the
+    /// object pointer out of, in image coordinates: 5/64 of the image's width in the main
+    /// camera (a bowl is about 15 of 64 pixels wide there), twice that in the wrist camera.
+    func pointingAvoidRadius(camera: Int) -> Float {
+        Float(camera == 0 ? 5 : 10) * 2 / 64
     }
 
     /// How near its labelled point a pointer's probability counts for the pointing-mass

@@ -99,6 +99,8 @@ extension PolicyTrainer {
             out.tokens += l.tokens * Float(l.tokenSamples)
             out.pointing += l.pointing * Float(l.pointingSamples)
             out.pointingMass += l.pointingMass * Float(l.pointingSamples)
+            out.pointingAvoid += l.pointingAvoid * Float(l.pointingAvoidRows)
+            out.pointingAvoidRows += l.pointingAvoidRows
             out.orientation += l.orientation * Float(l.orientationSamples)
             out.actionSamples += l.actionSamples; out.textSamples += l.textSamples; out.tokenSamples += l.tokenSamples
             out.pointingSamples += l.pointingSamples; out.orientationSamples += l.orientationSamples
@@ -107,6 +109,7 @@ extension PolicyTrainer {
         if out.textSamples > 0 { out.text /= Float(out.textSamples) }
         if out.tokenSamples > 0 { out.tokens /= Float(out.tokenSamples) }
         if out.pointingSamples > 0 { out.pointing /= Float(out.pointingSamples); out.pointingMass /= Float(out.pointingSamples) }
+        if out.pointingAvoidRows > 0 { out.pointingAvoid /= Float(out.pointingAvoidRows) }
         if out.orientationSamples > 0 { out.orientation /= Float(out.orientationSamples) }
         return out
     }

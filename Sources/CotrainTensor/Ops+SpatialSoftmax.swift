@@ -151,7 +151,8 @@ func inDisc(_ coords: UnsafePointer<Float>, _ i: Int, _ cx: Float, _ cy: Float, 
     return dx * dx + dy * dy <= r2
 }
 
-// With `targets` (R·M rows of x, y, radius in coordinate units; radius ≤ 0: none),
+// With `targets` (R·M rows of x, y, radius in coordinate units; radius 0: none; a
+// negative radius counts the positions outside the disc of |radius|),
 // `mass` (R·M) receives log Σ p_n over the positions within the radius of the target
 // (0 where there is none): the pointer's log-probability of landing on the labelled
 // object, whatever else the map's mean is pulled towards.
@@ -198,18 +199,16 @@ func pointerForward(
     }
 }
 
-// Σ p_n over the positions within `target`'s radius of its (x, y); 1 without a target
-// (radius ≤ 0), so its log is 0.
+// Σ p_n over the positions within `target`'s radius of its (x, y); with a negative
+// radius, over the positions outside the disc of |radius| (the probability of avoiding
+// it); 1 without a target (radius 0), so its log is 0.
 @inline(__always)
 func massWithin(_ target: UnsafePointer<Float>, probs p: UnsafePointer<Float>, coords: UnsafePointer<Float>, n: Int) -> Float {
     let (tx, ty, radius) = (target[0], target[1], target[2])
-    guard radius > 0 else { return 1 }
-    let r2 = radius * radius
+    guard radius != 0 else { return 1 }
+    let (r2, outside) = (radius * radius, radius < 0)
     var sum: Float = 0
-    for i in 0..<n {
-        let (dx, dy) = (coords[2 * i] - tx, coords[2 * i + 1] - ty)
-        if dx * dx + dy * dy <= r2 { sum += p[i] }
-    }
+    for i in 0..<n where inDisc(coords, i, tx, ty, r2) != outside { sum += p[i] }
     return sum
 }
 
@@ -239,12 +238,14 @@ func pointerBackward(
                 let (gx, gy) = dout.map { ($0[2 * item], $0[2 * item + 1]) } ?? (0, 0)
                 let (mx, my) = (out[2 * item], out[2 * item + 1])
                 let p = probs + item * n, query = q + item * k
-                // The log-mass term: −gm·p_n everywhere, + gm·p_n / P inside the radius.
-                var (gm, inside, tx, ty, r2): (Float, Float, Float, Float, Float) = (0, 0, 0, 0, -1)
-                if let targets, let mass, let dmass, targets[3 * item + 2] > 0, dmass[item] != 0 {
+                // The log-mass term: −gm·p_n everywhere, + gm·p_n / P inside the radius (outside
+                // it for a negative radius).
+                var (gm, inside, tx, ty, r2, outside): (Float, Float, Float, Float, Float, Bool) = (0, 0, 0, 0, -1, false)
+                if let targets, let mass, let dmass, targets[3 * item + 2] != 0, dmass[item] != 0 {
                     gm = dmass[item]
                     inside = gm / exp(mass[item])  // the forward pass clamps P to ≥ the least normal float
                     (tx, ty, r2) = (targets[3 * item], targets[3 * item + 1], targets[3 * item + 2] * targets[3 * item + 2])
+                    outside = targets[3 * item + 2] < 0
                 }
                 if y != nil { for i in cellGrad.indices { cellGrad[i] = 0 } }
                 // Pointer 0's inhibited disc: its logits' gradient, summed, is the amount's.
@@ -255,10 +256,7 @@ func pointerBackward(
                 }
                 for i in 0..<n {
                     var g = gx * (coords[2 * i] - mx) + gy * (coords[2 * i + 1] - my) - gm
-                    if r2 > 0 {
-                        let (ex, ey) = (coords[2 * i] - tx, coords[2 * i + 1] - ty)
-                        if ex * ex + ey * ey <= r2 { g += inside }
-                    }
+                    if r2 > 0, inDisc(coords, i, tx, ty, r2) != outside { g += inside }
                     if disc > 0, inDisc(coords, i, cx, cy, disc) { inhibited += p[i] * g }
                     let dl = gain * p[i] * g
                     if let dx { axpy(dl, query, dx + row * n * k + i * k, k) }

@@ -131,10 +131,12 @@ extension Tape {
     }
 
     /// As `pointer`, and with `targets (R·M, 3)` — per row and pointer a labelled point
-    /// (x, y) and a radius, all in coordinate units (radius ≤ 0: unlabelled) — also each
+    /// (x, y) and a radius, all in coordinate units (radius 0: unlabelled) — also each
     /// pointer's log-probability of landing within the radius of its point, `(R·M)`
     /// (0 where unlabelled): a loss on it pulls the whole map onto the object, where a
-    /// squared error on the mean barely notices a little mass left on a look-alike.
+    /// squared error on the mean barely notices a little mass left on a look-alike. A
+    /// negative radius gives the log-probability of landing outside the disc of |radius|
+    /// (a loss on it pushes the map off a look-alike).
     ///
     /// With `inhibition`, pointer 0 of each row (the object to move) avoids where pointer 1
     /// (its destination) points: its logits drop by softplus(gates[row])·scale within

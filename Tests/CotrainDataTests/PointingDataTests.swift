@@ -197,6 +197,35 @@ import Testing
         #expect(mass > 0 && mass.isFinite)
     }
 
+    @Test("recipe checks: the pointing-avoid weight needs two pointers and not the mass loss; place scenes feed it, the training log reports it")
+    func pointingAvoidRecipe() throws {
+        func recipe(_ model: String, _ weights: String) throws -> Recipe {
+            try Self.tinyRecipe(model: model, weights: #""pointing":1,\#(weights)"#, steps: 3, batch: 8)
+        }
+        #expect(throws: RecipeError.invalidValue(path: "loss_weights.pointing_avoid", reason: "it keeps the object pointer off its destination: set model.pointers to 2 too")) {
+            try recipe(#""stem_channels":2,"pointers":1"#, #""pointing_avoid":1"#)
+        }
+        #expect(throws: RecipeError.invalidValue(path: "loss_weights.pointing_avoid", reason: "it cannot be combined with pointing_mass (both use the pointer's one target per row); set one of them to 0")) {
+            try recipe(#""stem_channels":2,"pointers":2"#, #""pointing_avoid":1,"pointing_mass":1"#)
+        }
+        let with = try recipe(#""stem_channels":2,"pointers":2"#, #""pointing_avoid":0.5"#)
+        #expect(with.lossWeights.pointingAvoid == 0.5 && with.json.canonicalString.contains("\"pointing_avoid\":0.5"))
+        #expect(!(try Self.recipe()).json.canonicalString.contains("pointing_avoid"))
+        let scratch = Scratch("cotrain-pointing-avoid")
+        _ = try collect(smallPlan(.ur5e, [.place], count: 2, seed: 9), into: scratch.file("episodes"))
+        let data = try TrainingData.load(ownEmbodiment: .ur5e, episodeStores: [scratch.file("episodes")], vlStores: [])
+        #expect(try PolicyAdapter(recipe: with, data: data).policyBatch(Self.batch(with, data)).1.pointingAvoid == 0.5)
+        var options = TrainerOptions(outputDirectory: scratch.file("run"))
+        options.threads = 1
+        _ = try Trainer(recipe: with, data: data, options: options).run()
+        let log = String(decoding: try readFile(options.logPath, limit: 1 << 20), as: UTF8.self)
+        let last = try #require(log.split(separator: "\n").last.map { try JSONValue.parse(Array($0.utf8)) })
+        // Minus the log of a probability ≥ 0; the rows are the object pointer's, where the bowl is apart.
+        let avoid = try #require(last["pointing_avoid"]?.double), rows = try #require(last["pointing_avoid_rows"]?.int)
+        #expect(avoid >= 0 && avoid.isFinite && rows > 0 && rows <= 8)
+        #expect(last["pointing_mass"] == nil)
+    }
+
     static func batch(_ recipe: Recipe, _ data: TrainingData) throws -> TrainingBatch {
         let sampler = try MixtureSampler(recipe: recipe, data: data)
         var batch = sampler.makeBatch()

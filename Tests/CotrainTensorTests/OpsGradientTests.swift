@@ -93,7 +93,8 @@ import Foundation
         let y = r(Shape(rows, 3, 5), 28, -1, 1), qy = r(Shape(rows, 1, m * 5), 29, -1, 1)
         let coordinates = r(Shape(n, 2), 26, -1, 1)
         var labels: [Float] = []
-        for item in 0..<(rows * m) { labels += [coordinates[2 * item], coordinates[2 * item + 1], item == 3 ? 0 : 0.9] }
+        // Row 3 unlabelled, row 4 the complement of its disc (a negative radius).
+        for item in 0..<(rows * m) { labels += [coordinates[2 * item], coordinates[2 * item + 1], item == 3 ? 0 : item == 4 ? -0.9 : 0.9] }
         let targets = Tensor(shape: Shape(rows * m, 3), values: labels)
         GradCheck.check([x, q, y, qy], eps: 1e-3) {
             $0.pointer(x, queries: q, coarse: y, coarseQueries: qy, coordinates: coordinates, gain: 2, targets: targets).logMass!
@@ -157,19 +158,21 @@ import Foundation
         #expect(on[2] == free[2] && on[3] == free[3])
     }
 
-    @Test("pointer log-mass: the log of the probability within the radius; 0 unlabelled")
+    @Test("pointer log-mass: the log of the probability within the radius, outside it for a negative radius; 0 unlabelled")
     func pointerLogMassValues() {
         // Four positions on a square; the query likes position 1 (logit 2) over the rest
         // (logit 0). A target at position 1 with radius 0.5 holds e²/(e²+3) of the mass;
         // one at position 2 with radius 2.1 holds all of it; radius 0 is unlabelled.
         let coordinates = Tensor(shape: Shape(4, 2), values: [-1, -1, 1, -1, -1, 1, 1, 1])
         let x = Tensor(shape: Shape(1, 4, 1), values: [0, 1, 0, 0])
-        let q = Tensor(shape: Shape(1, 1, 3), values: [1, 1, 1])
-        let targets = Tensor(shape: Shape(3, 3), values: [1, -1, 0.5, -1, 1, 3, 0, 0, 0])
+        let q = Tensor(shape: Shape(1, 1, 4), values: [1, 1, 1, 1])
+        let targets = Tensor(shape: Shape(4, 3), values: [1, -1, 0.5, -1, 1, 3, 0, 0, 0, 1, -1, -0.5])
         let (points, mass) = Tape(threads: 1).pointer(x, queries: q, coordinates: coordinates, gain: 2, targets: targets)
         let e2 = Float(exp(2.0))
         #expect(abs(mass![0] - log(e2 / (e2 + 3))) < 1e-5)
         #expect(abs(mass![1]) < 1e-6 && mass![2] == 0)
+        // A negative radius: the probability of landing outside the disc, 3/(e²+3).
+        #expect(abs(mass![3] - log(3 / (e2 + 3))) < 1e-5)
         #expect(abs(points[0] - (e2 - 1) / (e2 + 3)) < 1e-5)
     }
 
