@@ -44,6 +44,10 @@ enum EvalCommand {
                                   samples the learned distribution, 0 takes the one
                                   deterministic chunk from the noise's mean (default: the
                                   recipe's model.sampling_noise, else 1)
+              --oracle-points M   (simulator) replace a checkpoint's pointers with the
+                                  simulator's labels of the named objects: main-object
+                                  (the main camera's object pointer), object (every
+                                  camera's), or all; what perfect pointing would buy
               --ensemble M        temporal ensembling: sample a chunk every step and
                                   execute the mean of every chunk's action for that step,
                                   a chunk sampled a steps ago weighted exp(-M·a); M ≥ 0
@@ -83,7 +87,7 @@ enum EvalCommand {
                 guard let r = Double(text), r >= 0.5, r <= 1000 else { throw UsageError(message: "--rate must be 0.5...1000 Hz", command: "eval") }
                 return r
             }
-            let (execute, noise) = try chunkOptions(&args, command: "eval")
+            let (execute, noise, oracle) = try chunkOptions(&args, command: "eval")
             let ensemble = try args.option("--ensemble").map { text -> Float in
                 guard let m = Float(text), PolicyConfig.ensembleDecayRange.contains(m) else {
                     throw UsageError(message: "--ensemble must be a number within \(PolicyConfig.ensembleDecayRange), got '\(text)'", command: "eval")
@@ -93,6 +97,7 @@ enum EvalCommand {
             let paced = args.flag("--paced"), yes = args.flag("--yes")
             guard robotKind == "sim" || robotKind == "bridge" else { throw UsageError(message: "--robot must be sim or bridge", command: "eval") }
             guard robotKind == "sim" || bridge != nil else { throw UsageError(message: "--robot bridge needs --bridge HOST:PORT", command: "eval") }
+            guard oracle == nil || robotKind == "sim" else { throw UsageError(message: "--oracle-points needs the simulator's labels: use it with --robot sim", command: "eval") }
             let named = suiteName.hasSuffix(".json") ? nil : try EvaluationSuite.named(suiteName)
             try args.finish()
             let suite = try named ?? EvaluationSuite.load(path: suiteName)
@@ -116,7 +121,7 @@ enum EvalCommand {
                 settings.progress = { view.show($0) }
                 if robotKind == "sim" {
                     var person = UnattendedOperator()
-                    return try withProvider(name, noiseScale: noise, ensembleDecay: ensemble, executeSteps: execute) { provider in
+                    return try withProvider(name, noiseScale: noise, ensembleDecay: ensemble, executeSteps: execute, oracle: oracle) { provider in
                         // The simulator renders the wrist camera only for policies that read it,
                         // as they were trained (its field of view).
                         var robot = SimRobot(embodiment ?? .ur5e, config: (provider as? CheckpointPolicyProvider)?.simConfig ?? SimConfig())
@@ -128,7 +133,7 @@ enum EvalCommand {
                     throw UsageError(message: "the bridge drives a \(robot.capabilities.embodiment.rawValue), not a \(embodiment.rawValue)", command: "eval")
                 }
                 var person = TerminalOperator()
-                return try withProvider(name, noiseScale: noise, ensembleDecay: ensemble, executeSteps: execute) { provider in
+                return try withProvider(name, noiseScale: noise, ensembleDecay: ensemble, executeSteps: execute, oracle: oracle) { provider in
                     try EvaluationHarness.run(suite: suite, robot: &robot, robotName: "bridge \(bridge!)", provider: provider, operator: &person, options: settings, stop: stop)
                 }
             }
@@ -149,8 +154,12 @@ enum EvalCommand {
 
     /// Calls `body` with the provider named `name`: `expert`, `hold`, or a checkpoint file.
     static func withProvider<T>(
-        _ name: String, noiseScale: Float? = nil, ensembleDecay: Float? = nil, executeSteps: Int? = nil, _ body: (any PolicyProvider) throws -> T
+        _ name: String, noiseScale: Float? = nil, ensembleDecay: Float? = nil, executeSteps: Int? = nil, oracle: OraclePoints? = nil,
+        _ body: (any PolicyProvider) throws -> T
     ) throws -> T {
+        if oracle != nil, name == "expert" || name == "hold" {
+            throw UsageError(message: "--oracle-points replaces a trained checkpoint's pointers; \(name) has none", command: "eval")
+        }
         switch name {
         case "expert": return try body(ExpertPolicyProvider())
         case "hold": return try body(HoldPolicyProvider())
@@ -160,13 +169,13 @@ enum EvalCommand {
             }
             let provider = try CheckpointPolicyProvider(path: name)
             if let ensembleDecay { provider.ensembleDecay = ensembleDecay }
-            try configure(provider, noise: noiseScale, execute: executeSteps, command: "eval")
+            try configure(provider, noise: noiseScale, execute: executeSteps, oracle: oracle, command: "eval")
             return try body(provider)
         }
     }
 
-    /// `--execute K` and `--noise S`, as `eval` and `sim trace` read them.
-    static func chunkOptions(_ args: inout Arguments, command: String) throws -> (execute: Int?, noise: Float?) {
+    /// `--execute K`, `--noise S` and `--oracle-points MODE`, as `eval` and `sim trace` read them.
+    static func chunkOptions(_ args: inout Arguments, command: String) throws -> (execute: Int?, noise: Float?, oracle: OraclePoints?) {
         let execute = try args.option("--execute").map { text -> Int in
             guard let k = Int(text), k >= 1 else { throw UsageError(message: "--execute must be a positive integer", command: command) }
             return k
@@ -177,12 +186,19 @@ enum EvalCommand {
             }
             return s
         }
-        return (execute, noise)
+        let oracle = try args.option("--oracle-points").map { text -> OraclePoints in
+            guard let mode = OraclePoints(rawValue: text) else {
+                throw UsageError(message: "--oracle-points must be \(OraclePoints.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'", command: command)
+            }
+            return mode
+        }
+        return (execute, noise, oracle)
     }
 
-    /// Sets a checkpoint's start noise and actions per chunk (at most its chunk).
-    static func configure(_ provider: CheckpointPolicyProvider, noise: Float?, execute: Int?, command: String) throws {
+    /// Sets a checkpoint's start noise, actions per chunk (at most its chunk) and oracle points.
+    static func configure(_ provider: CheckpointPolicyProvider, noise: Float?, execute: Int?, oracle: OraclePoints? = nil, command: String) throws {
         if let noise { provider.noiseScale = noise }
+        provider.oraclePoints = oracle
         guard let execute else { return }
         let chunk = provider.model.config.chunkLength
         guard execute <= chunk else {

@@ -14,7 +14,7 @@ enum SimTraceCommand {
         summary: "run a checkpoint for one episode and print each chunk it planned beside the simulator's state",
         help: """
             Usage: cotrain sim trace --policy FILE.safetensors [--embodiment E] [--task T] [--seed N]
-                                     [--shift S] [--execute K] [--noise S]
+                                     [--shift S] [--execute K] [--noise S] [--oracle-points M]
 
             Runs one episode as `cotrain eval` does (a result's "seed" and task replay that
             episode; same rendering, safety envelope and chunk execution) and prints a
@@ -33,6 +33,8 @@ enum SimTraceCommand {
               --shift S       none (default), lighting, camera, appearance, distractors
               --execute K     actions executed per chunk (default: the checkpoint's)
               --noise S       flow-matching start noise (default: the checkpoint's)
+              --oracle-points M  main-object, object or all: those pointers take the
+                              simulator's labels (as for `cotrain eval`)
 
             Example:
               cotrain sim trace --policy runs/vl/checkpoint.safetensors --task place --seed 5024
@@ -40,14 +42,14 @@ enum SimTraceCommand {
         run: { args, options in
             let path = try args.option("--policy") ?? { throw UsageError(message: "--policy FILE.safetensors is required", command: "sim trace") }()
             let kind = try parseEmbodiment(try args.option("--embodiment"), command: "sim trace") ?? .ur5e
-            let (execute, noise) = try EvalCommand.chunkOptions(&args, command: "sim trace")
+            let (execute, noise, oracle) = try EvalCommand.chunkOptions(&args, command: "sim trace")
             let (task, seed, shift) = try SimCommand.episodeArguments(&args)
             try args.finish()
             guard path.hasSuffix(".safetensors") || access(path, F_OK) == 0 else {
                 throw UsageError(message: "--policy must be a trained checkpoint file (e.g. runs/vl/checkpoint.safetensors)", command: "sim trace")
             }
             let provider = try CheckpointPolicyProvider(path: path)
-            try EvalCommand.configure(provider, noise: noise, execute: execute, command: "sim trace")
+            try EvalCommand.configure(provider, noise: noise, execute: execute, oracle: oracle, command: "sim trace")
             let trace = try run(provider, kind: kind, request: EpisodeRequest(task: task, seed: seed, shift: shift))
             if options.json {
                 print(trace.json.canonicalString)

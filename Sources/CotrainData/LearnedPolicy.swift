@@ -28,6 +28,9 @@ public final class CheckpointPolicyProvider: PolicyProvider {
     /// sampled (`executeSteps` at a time); m ≥ 0 re-plans every step and executes the
     /// weighted mean of every earlier chunk's prediction for it.
     public var ensembleDecay: Float?
+    /// Replace pointers' points with the simulator's labels (`cotrain eval
+    /// --oracle-points`): what perfect pointing would buy. nil: the pointers' own.
+    public var oraclePoints: OraclePoints?
     /// Actions of each chunk handed to the runtime before the policy is asked again:
     /// the checkpoint's `executeSteps` (half the chunk) unless `cotrain eval --execute`
     /// sets it (1 … the chunk length).
@@ -88,7 +91,11 @@ public final class CheckpointPolicyProvider: PolicyProvider {
         if motionWindow > 0 && (executeSteps != motionWindow || ensembleDecay != nil) {
             throw .policyUnavailable("checkpoint \(name) reads the tool's motion over its last \(motionWindow) steps, so it must execute \(motionWindow) actions of every chunk (--execute \(motionWindow), no --ensemble)")
         }
+        if oraclePoints != nil, model.config.pointers == nil {
+            throw .policyUnavailable("checkpoint \(name) has no pointers for --oracle-points to replace")
+        }
         var policy = LearnedPolicy(model: model, embodiment: kind, toolFrame: frame)
+        policy.oraclePoints = oraclePoints
         policy.noiseScale = noiseScale
         policy.executeSteps = min(max(1, executeSteps), model.config.chunkLength)
         policy.ensemble = ensembleDecay.map(TemporalEnsemble.init)
@@ -125,6 +132,8 @@ public struct LearnedPolicy: Policy {
     var noiseScale: Float = 1
     /// Actions handed over per chunk (see `CheckpointPolicyProvider.executeSteps`).
     var executeSteps: Int
+    /// See `CheckpointPolicyProvider.oraclePoints`.
+    var oraclePoints: OraclePoints?
     /// Temporal ensembling (see `TemporalEnsemble`): when set, the policy samples a
     /// whole chunk every step and executes one action, the weighted mean of the plans
     /// covering it.
@@ -167,6 +176,9 @@ public struct LearnedPolicy: Policy {
     func modelInput(_ observation: Observation) -> PolicyObservation {
         var input = Self.policyObservation(observation, size: model.config.imageSize)
         if let toolFrame { input.proprio = toolFrame.proprio(observation.proprio, earlier: previousProprio ?? observation.proprio) }
+        if let oraclePoints, let labels = observation.pointLabels {
+            input.pointOverride = oraclePoints.override(labels: labels, pointers: model.config.pointers ?? 0)
+        }
         return input
     }
 
@@ -181,5 +193,30 @@ public struct LearnedPolicy: Policy {
         return PolicyObservation(
             image: fit(o.image), wristImage: o.wristImage.map(fit), proprio: o.proprio, instruction: o.instruction,
             embodiment: o.embodiment.rawValue)
+    }
+}
+
+/// Which pointers an oracle experiment replaces with the simulator's labels.
+public enum OraclePoints: String, Sendable, CaseIterable {
+    /// The main camera's object pointer (pointer 0 of camera 0).
+    case mainObject = "main-object"
+    /// The object pointer in every camera.
+    case object
+    /// Every pointer in every camera.
+    case all
+
+    /// Points per camera and pointer (x, y) from the labels (per camera and slot: x, y,
+    /// visible); NaN where this mode keeps the pointer's own or the label is not in view.
+    func override(labels: [Float], pointers: Int) -> [Float] {
+        let slots = SimEnvironment.pointSlots, cameras = labels.count / (slots * 3)
+        var out = [Float](repeating: .nan, count: cameras * pointers * 2)
+        for camera in 0..<cameras {
+            for j in 0..<Swift.min(pointers, slots) {
+                let label = (camera * slots + j) * 3
+                guard labels[label + 2] > 0, self == .all || (j == 0 && (self == .object || camera == 0)) else { continue }
+                (out[(camera * pointers + j) * 2], out[(camera * pointers + j) * 2 + 1]) = (labels[label], labels[label + 1])
+            }
+        }
+        return out
     }
 }

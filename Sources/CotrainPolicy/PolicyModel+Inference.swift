@@ -15,6 +15,9 @@ public struct PolicyObservation: Sendable {
     public var instruction: String
     /// The robot (one of `PolicyConfig.embodiments`).
     public var embodiment: String
+    /// Points (per camera and pointer, x and y) that replace the pointers' own before
+    /// anything reads them; NaN keeps the pointer's. For oracle experiments only.
+    public var pointOverride: [Float]?
 
     /// An observation.
     public init(image: [UInt8], wristImage: [UInt8]? = nil, proprio: [Float], instruction: String, embodiment: String) {
@@ -131,7 +134,13 @@ extension PolicyModel {
         var points: Tensor?
         var glimpse: GlimpseOutput?
         if config.pointers != nil, let stem {
-            points = pointerForward(tape, trunk: trunk, stem: stem, flops: &flops).points
+            let pointed = pointerForward(tape, trunk: trunk, stem: stem, flops: &flops).points
+            let width = config.pointerOutputs
+            for (s, o) in observations.enumerated() {
+                guard let override = o.pointOverride, override.count == width else { continue }
+                for i in 0..<width where !override[i].isNaN { pointed.data[s * width + i] = override[i] }
+            }
+            points = pointed
             glimpse = glimpseForward(tape, stem: stem, points: points!, slot: "infer", flops: &flops)
         }
         return (items, prefix, trunk, points, glimpse)

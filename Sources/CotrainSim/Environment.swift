@@ -194,8 +194,10 @@ public struct SimEnvironment: Sendable {
             renderer.render(world: world, robot: robotPose, embodiment: embodiment, settings: renderSettings, camera: cam, into: &w)
             wrist = w
         }
-        return Observation(
+        var observation = Observation(
             image: image, wristImage: wrist, imageWidth: config.imageWidth, imageHeight: config.imageHeight,
             proprio: proprio, instruction: task.instruction, embodiment: embodiment.kind)
+        if config.renderImages { observation.pointLabels = namedPoints() }
+        return observation
     }
 }

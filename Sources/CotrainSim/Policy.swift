@@ -16,6 +16,10 @@ public struct Observation: Sendable, Equatable {
     public var instruction: String
     /// Which robot is acting (selects the policy's embodiment stems).
     public var embodiment: EmbodimentKind
+    /// The simulator's own labels of the named objects in its cameras
+    /// (`SimEnvironment.namedPoints()`), for oracle experiments (`cotrain eval
+    /// --oracle-points`); nil from a real robot, and never read by a policy otherwise.
+    public var pointLabels: [Float]?
 
     public init(
         image: [UInt8], wristImage: [UInt8]? = nil, imageWidth: Int, imageHeight: Int, proprio: [Float],

@@ -226,6 +226,37 @@ import Testing
         #expect(last["pointing_mass"] == nil)
     }
 
+    @Test("oracle points: the chosen pointers take the simulator's labels where in view; a checkpoint's policy acts on them")
+    func oraclePoints() throws {
+        // Two cameras × two slots of (x, y, visible); the wrist camera's destination is out of view.
+        let labels: [Float] = [0.1, 0.2, 1, 0.3, 0.4, 1, 0.5, 0.6, 1, 0, 0, 0]
+        func kept(_ v: [Float]) -> [Float?] { v.map { $0.isNaN ? nil : $0 } }
+        #expect(kept(OraclePoints.mainObject.override(labels: labels, pointers: 2)) == [0.1, 0.2, nil, nil, nil, nil, nil, nil])
+        #expect(kept(OraclePoints.object.override(labels: labels, pointers: 2)) == [0.1, 0.2, nil, nil, 0.5, 0.6, nil, nil])
+        #expect(kept(OraclePoints.all.override(labels: labels, pointers: 2)) == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, nil, nil])
+
+        let scratch = Scratch("cotrain-oracle")
+        var plan = smallPlan(.ur5e, [.place], count: 2, seed: 10)
+        plan.wristCamera = true
+        _ = try collect(plan, into: scratch.file("episodes"))
+        let data = try TrainingData.load(ownEmbodiment: .ur5e, episodeStores: [scratch.file("episodes")], vlStores: [])
+        var options = TrainerOptions(outputDirectory: scratch.file("run"))
+        options.threads = 1
+        _ = try Trainer(recipe: try Self.stemRecipe(#""pointers":2,"wrist_camera":true"#, steps: 2), data: data, options: options).run()
+        let provider = try CheckpointPolicyProvider(path: options.checkpointPath)
+        provider.oraclePoints = .all
+        var robot = SimRobot(.ur5e, config: provider.simConfig)
+        let request = EpisodeRequest(task: TaskSpec(.place), seed: 3, shift: .none, condition: "nominal", prompt: "")
+        var policy = try provider.makePolicy(for: EpisodeContext(capabilities: robot.capabilities, request: request))
+        let observation = try robot.reset(request)
+        let truth = try #require(observation.pointLabels)
+        _ = policy.act(observation)
+        let points = try #require(policy.lastPoints)
+        for k in 0..<(points.count / 2) where truth[3 * k + 2] > 0 {
+            #expect(points[2 * k] == truth[3 * k] && points[2 * k + 1] == truth[3 * k + 1], "pointer \(k)")
+        }
+    }
+
     static func batch(_ recipe: Recipe, _ data: TrainingData) throws -> TrainingBatch {
         let sampler = try MixtureSampler(recipe: recipe, data: data)
         var batch = sampler.makeBatch()

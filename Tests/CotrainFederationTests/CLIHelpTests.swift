@@ -106,7 +106,7 @@ struct CLIHelpTests {
         #expect(version.status == 0 && version.output.hasPrefix("{"))
         // Usage errors: exit 2, one line on stderr that says what to do.
         for arguments in [["nonesuch"], ["peers", "nonesuch"], ["version", "--nonesuch"], ["id", "--quiet", "--verbose"],
-                          ["eval", "--polcy", "expert"], ["eval", "--policy", "expert", "--noise", "3"], ["serve", "--json"],
+                          ["eval", "--polcy", "expert"], ["eval", "--policy", "expert", "--noise", "3"], ["eval", "--policy", "expert", "--oracle-points", "all"], ["eval", "--policy", "expert", "--oracle-points", "some"], ["serve", "--json"],
                           ["data", "collect", "--store"]] {
             let run = try runCotrain(arguments)
             #expect(run.status == 2, "cotrain \(arguments.joined(separator: " ")) → \(run.status)")
