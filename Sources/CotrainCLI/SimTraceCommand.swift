@@ -105,7 +105,7 @@ enum SimTraceCommand {
             let t = env.tool.translation
             trace.chunks.append(Chunk(
                 step: trace.steps, tool: [t.x, t.y, t.z], held: object != nil && env.world.held == object, toDestination: distance,
-                plan: policy.lastChunk, points: policy.lastPoints, labels: env.namedPoints()))
+                plan: policy.lastChunk, points: policy.lastPoints, labels: observation.pointLabels ?? env.namedPoints()))
             for action in chunk {
                 guard case .pass(let safe) = envelope.check(action, proprio: observation.proprio) else {
                     throw RuntimeError.unsafeAction("the safety envelope stopped the episode at step \(trace.steps)")

@@ -28,7 +28,7 @@ extension PolicyModel {
         let labels = config.pointers != nil && (weights.pointing > 0 || weights.pointingMass > 0 || avoid)
             ? pointingLabels(tape, samples, avoid: avoid) : nil
         if config.pointers != nil, let stem {
-            let withTargets = weights.pointingMass > 0 || (avoid && labels?.avoidRows ?? 0 > 0)
+            let withTargets = weights.pointingMass > 0 || (avoid && (labels?.avoidRows ?? 0) > 0)
             let pointed = pointerForward(tape, trunk: trunkOut, stem: stem, targets: withTargets ? labels?.targets : nil, flops: &flops)
             points = pointed.points
             glimpse = glimpseForward(tape, stem: stem, points: pointed.points, slot: "train", flops: &flops)

@@ -124,7 +124,7 @@ extension ScriptedExpert {
             episode.images += obs.image
             if let w = obs.wristImage { episode.wristImages += w }
             if env.config.renderImages {
-                episode.points += env.namedPoints()
+                episode.points += obs.pointLabels ?? env.namedPoints()  // observe() labelled this state
                 episode.orientations += env.namedOrientation()
             }
             episode.proprio += obs.proprio

@@ -17,8 +17,10 @@ public struct Observation: Sendable, Equatable {
     /// Which robot is acting (selects the policy's embodiment stems).
     public var embodiment: EmbodimentKind
     /// The simulator's own labels of the named objects in its cameras
-    /// (`SimEnvironment.namedPoints()`), for oracle experiments (`cotrain eval
-    /// --oracle-points`); nil from a real robot, and never read by a policy otherwise.
+    /// (`SimEnvironment.namedPoints()`, computed once per observation): the pointer
+    /// labels recorded with demonstrations, and the points of oracle experiments
+    /// (`cotrain eval --oracle-points`); nil from a real robot, and never read by a
+    /// policy otherwise.
     public var pointLabels: [Float]?
 
     public init(
