@@ -32,6 +32,7 @@ enum DataCommand {
                                         [--shifts P1,…] [--held-out-colours C1,…] [--colours C1,…]
                                         [--source NAME] [--image-size N] [--wrist] [--perturbation F]
                                         [--misses F] [--after-success N]
+                                        [--corrections CKPT [--expert-share F]]
 
             Episode i demonstrates task i mod |tasks| under shift ⌊i/|tasks|⌋ mod |shifts|,
             from a seed derived from S and i: the same arguments give the same bytes.
@@ -61,6 +62,15 @@ enum DataCommand {
                                      after a place, the hold after a pick (the episode
                                      otherwise ends on its succeeding step, so a place
                                      shows "open the gripper" once, as its last action)
+              --corrections CKPT     DAgger: the trained policy CKPT drives (as in cotrain
+                                     eval) and every step records the expert's action for
+                                     the state the policy reached: how to get back on track
+                                     from the policy's own mistakes (hovering, missed
+                                     grasps). Add these episodes to the store it was trained
+                                     on, with a new --seed, and train again
+              --expert-share F       with --corrections: chance (0…1; default 0.5) that a
+                                     chunk is the expert's own instead, so episodes also
+                                     reach the states after a recovery
 
             Example:
               cotrain data collect --store lab/episodes --embodiment ur5e --tasks pick,place --count 200 --seed 1 --wrist
@@ -81,6 +91,12 @@ enum DataCommand {
             plan.perturbation = Float(try args.double("--perturbation", default: 0, range: 0...1))
             plan.misses = Float(try args.double("--misses", default: 0, range: 0...1))
             plan.afterSuccess = try args.int("--after-success", default: 0, range: CollectPlan.afterSuccessRange)
+            let share = try args.double("--expert-share", default: .nan, range: 0...1)  // NaN: not given
+            if let checkpoint = try args.option("--corrections") {
+                plan.corrections = CollectPlan.Corrections(checkpoint: checkpoint, expertShare: share.isNaN ? 0.5 : Float(share))
+            } else if !share.isNaN {
+                throw UsageError(message: "--expert-share needs --corrections CKPT", command: args.command)
+            }
             guard plan.count >= 0 else { throw UsageError(message: "--count N is required", command: "data collect") }
             try plan.validate()
             try args.finish()

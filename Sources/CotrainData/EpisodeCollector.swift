@@ -2,6 +2,7 @@
 // the episodes go into a store. Deterministic: episode i uses a seed derived from the
 // plan's seed and i only, so the same plan gives byte-identical files.
 import CotrainCore
+import CotrainRuntime
 import CotrainSim
 
 /// What to collect.
@@ -41,6 +42,21 @@ public struct CollectPlan: Sendable, Equatable {
     public var afterSuccess = 0
     /// The values `afterSuccess` may take.
     public static let afterSuccessRange = 0...64
+    /// Set: a trained policy drives and the expert labels the states it visits (DAgger;
+    /// see `ScriptedExpert.recordCorrections`). nil: the expert demonstrates.
+    public var corrections: Corrections?
+
+    /// Where on-policy corrections come from.
+    public struct Corrections: Sendable, Equatable {
+        /// The checkpoint that drives.
+        public var checkpoint: String
+        /// Chance that a chunk is the expert's own rather than the checkpoint's (0…1).
+        public var expertShare: Float
+
+        public init(checkpoint: String, expertShare: Float = 0.5) {
+            self.checkpoint = checkpoint; self.expertShare = expertShare
+        }
+    }
 
     /// A plan with defaults for the optional fields.
     public init(embodiment: EmbodimentKind, tasks: [TaskFamily], count: Int, seed: UInt64) {
@@ -70,6 +86,14 @@ public struct CollectPlan: Sendable, Equatable {
         }
         guard Self.afterSuccessRange.contains(afterSuccess) else {
             throw .invalidArgument("--after-success must be within \(Self.afterSuccessRange) steps, got \(afterSuccess)")
+        }
+        if let corrections {
+            guard corrections.expertShare.isFinite, (0...1).contains(corrections.expertShare) else {
+                throw .invalidArgument("--expert-share must be within 0...1 (the chance a chunk is the expert's), got \(corrections.expertShare)")
+            }
+            guard perturbation == 0, misses == 0 else {
+                throw .invalidArgument("--corrections records the checkpoint's own drift; it takes neither --perturbation nor --misses")
+            }
         }
         guard EpisodeMetadata.isValidSource(source) else {
             throw .invalidArgument("--source \"\(source)\" must be 1–64 letters, digits, '-' or '_'")
@@ -108,15 +132,22 @@ public enum EpisodeCollector {
         let config = SimConfig(
             imageWidth: plan.imageSize, imageHeight: plan.imageSize, wristCamera: plan.wristCamera, wristFieldOfView: plan.wristFieldOfView)
         var env = SimEnvironment(embodiment: .make(plan.embodiment), config: config)
+        let driver = try plan.corrections.map { try CorrectionDriver($0, plan: plan, config: config) }
         let scene = plan.scene
         var added: [EpisodeEntry] = []
         added.reserveCapacity(plan.count)
         for i in 0..<plan.count {
             let (family, shiftName, seed) = plan.episode(i)
             let shift = shiftName.flatMap { DistributionShift.presets[$0] } ?? .none
-            let episode = ScriptedExpert.record(
-                env: &env, task: TaskSpec(family, scene: scene), seed: seed, shifts: shift, perturbation: plan.perturbation, misses: plan.misses,
-                afterSuccess: plan.afterSuccess)
+            let task = TaskSpec(family, scene: scene)
+            let episode =
+                if let driver {
+                    try driver.record(env: &env, task: task, seed: seed, shift: shift, afterSuccess: plan.afterSuccess)
+                } else {
+                    ScriptedExpert.record(
+                        env: &env, task: task, seed: seed, shifts: shift, perturbation: plan.perturbation, misses: plan.misses,
+                        afterSuccess: plan.afterSuccess)
+                }
             var record = EpisodeRecord(episode: episode, source: plan.source, shifts: shiftName.map { [$0] } ?? [], scene: scene)
             if plan.wristCamera { record.metadata.wristFieldOfView = plan.wristFieldOfView }
             added.append(try store.add(record))
@@ -126,5 +157,38 @@ public enum EpisodeCollector {
         try store.saveIndex()
         try DataStatistics.compute(store: store).write(to: store.statsPath)
         return added
+    }
+}
+
+/// A checkpoint that drives correction episodes (`CollectPlan.corrections`), through the
+/// same policy and safety envelope as `cotrain eval`.
+struct CorrectionDriver {
+    let provider: CheckpointPolicyProvider
+    let capabilities: RobotCapabilities
+    let expertShare: Float
+
+    init(_ corrections: CollectPlan.Corrections, plan: CollectPlan, config: SimConfig) throws {
+        provider = try CheckpointPolicyProvider(path: corrections.checkpoint)
+        expertShare = corrections.expertShare
+        capabilities = .simulated(.make(plan.embodiment), config: config)
+        if provider.needsWristCamera {
+            guard plan.wristCamera else {
+                throw DataError.invalidArgument("--corrections \(corrections.checkpoint) reads a wrist camera; collect with --wrist")
+            }
+            let trained = provider.simConfig.wristFieldOfView
+            guard trained == plan.wristFieldOfView else {
+                throw DataError.invalidArgument("--corrections \(corrections.checkpoint) was trained with a \(trained)° wrist camera; collect with --wrist-fov \(trained)")
+            }
+        }
+    }
+
+    func record(env: inout SimEnvironment, task: TaskSpec, seed: UInt64, shift: DistributionShift, afterSuccess: Int) throws -> Episode {
+        var policy = try provider.makePolicy(for: EpisodeContext(capabilities: capabilities, request: EpisodeRequest(task: task, seed: seed, shift: shift)))
+        var envelope = SafetyEnvelope(capabilities: capabilities)
+        return ScriptedExpert.recordCorrections(
+            env: &env, task: task, seed: seed, shifts: shift, driver: &policy, expertShare: expertShare, afterSuccess: afterSuccess
+        ) { action, proprio in
+            if case .pass(let safe) = envelope.check(action, proprio: proprio) { safe } else { nil }
+        }
     }
 }

@@ -60,6 +60,32 @@ public struct Episode: Sendable, Equatable {
     }
 }
 
+extension Episode {
+    /// An empty recording of the episode `env` has just been reset to.
+    init(starting env: SimEnvironment, family: TaskFamily, seed: UInt64) {
+        let e = env.embodiment
+        self.init(
+            embodiment: e.kind, family: family, instruction: env.task.instruction, seed: seed, steps: 0,
+            imageWidth: env.config.imageWidth, imageHeight: env.config.imageHeight, images: [], wristImages: [],
+            proprio: [], proprioDimension: e.dof + 1, actions: [], actionDimension: e.dof + 1, annotations: [],
+            success: false, milestonesReached: 0, milestoneCount: env.milestones.count)
+    }
+
+    /// Records one step: what was observed in `env`'s current state, and the action
+    /// and sub-step the demonstrator gives for it.
+    mutating func append(_ obs: Observation, action: [Float], annotation: String, env: SimEnvironment) {
+        images += obs.image
+        if let w = obs.wristImage { wristImages += w }
+        if env.config.renderImages {
+            points += obs.pointLabels ?? env.namedPoints()  // observe() labelled this state
+            orientations += env.namedOrientation()
+        }
+        proprio += obs.proprio
+        actions += action
+        annotations.append(annotation)
+    }
+}
+
 extension ScriptedExpert {
     /// Runs the expert on `task` from `seed` and records the episode (until success or
     /// the step budget). Same arguments ⇒ identical episode.
@@ -108,11 +134,7 @@ extension ScriptedExpert {
             expert.style.turnRadius += length(off.style.graspOffset)
         }
         let e = env.embodiment
-        var episode = Episode(
-            embodiment: e.kind, family: task.family, instruction: env.task.instruction, seed: seed, steps: 0,
-            imageWidth: env.config.imageWidth, imageHeight: env.config.imageHeight, images: [], wristImages: [],
-            proprio: [], proprioDimension: e.dof + 1, actions: [], actionDimension: e.dof + 1, annotations: [],
-            success: false, milestonesReached: 0, milestoneCount: env.milestones.count)
+        var episode = Episode(starting: env, family: task.family, seed: seed)
         var followThrough = 0
         while !env.isDone || (env.success && followThrough < afterSuccess) {
             if env.success { followThrough += 1 }
@@ -121,15 +143,7 @@ extension ScriptedExpert {
             if let off = offAim, off.style.graspOffset == .zero || env.world.held != nil { (expert, offAim) = (off, nil) }
             let (action, annotation) = expert.act(env)
             let intended = offAim?.act(env).action ?? action
-            episode.images += obs.image
-            if let w = obs.wristImage { episode.wristImages += w }
-            if env.config.renderImages {
-                episode.points += obs.pointLabels ?? env.namedPoints()  // observe() labelled this state
-                episode.orientations += env.namedOrientation()
-            }
-            episode.proprio += obs.proprio
-            episode.actions += action
-            episode.annotations.append(annotation)
+            episode.append(obs, action: action, annotation: annotation, env: env)
             var executed = intended
             if perturbation > 0 {
                 for k in 0..<e.dof {

@@ -107,7 +107,8 @@ struct CLIHelpTests {
         // Usage errors: exit 2, one line on stderr that says what to do.
         for arguments in [["nonesuch"], ["peers", "nonesuch"], ["version", "--nonesuch"], ["id", "--quiet", "--verbose"],
                           ["eval", "--polcy", "expert"], ["eval", "--policy", "expert", "--noise", "3"], ["eval", "--policy", "expert", "--oracle-points", "all"], ["eval", "--policy", "expert", "--oracle-points", "some"], ["serve", "--json"],
-                          ["data", "collect", "--store"]] {
+                          ["data", "collect", "--store"],
+                          ["data", "collect", "--store", "s", "--embodiment", "ur5e", "--tasks", "pick", "--count", "1", "--seed", "1", "--expert-share", "0.5"]] {
             let run = try runCotrain(arguments)
             #expect(run.status == 2, "cotrain \(arguments.joined(separator: " ")) → \(run.status)")
             #expect(run.errors.hasPrefix("cotrain: error: ") && run.errors.filter { $0 == "\n" }.count == 1 && run.errors.contains("--help"),
