@@ -13,6 +13,9 @@ extension ScriptedExpert {
     /// it to its travel height. The descent corrects the offset on the way down; its own
     /// demonstrations start lowering within `lowerRadius`.
     static let correctionLowerRadius: Float = 0.045
+    /// How far below its travel height a held object may be carried on sideways (the
+    /// travel height is 15–20 cm; objects and bowls are under 6 cm tall).
+    static let correctionCarryDrop: Float = 0.06
 
     /// Brings the sub-step in line with a state the expert did not produce (the policy
     /// acted since the expert last planned). The phase machine advances only on its own
@@ -28,11 +31,14 @@ extension ScriptedExpert {
             return
         }
         guard world.held == i else {
-            // A descent that drifted sideways starts again from above the object.
-            if phase == .descend {
-                let o = world.objects[i]
-                if planarDistance(o.position + style.graspOffset, tool) > 0.02 { set(.approach) }
-            }
+            // Over the object, between hover and grasp height (a policy that goes straight
+            // down rather than pausing at the hover point): descend from there. A descent
+            // that drifted sideways starts again from above the object.
+            let o = world.objects[i]
+            let gap = planarDistance(o.position + style.graspOffset, tool)
+            let low = tool.z < o.position.z + o.height + style.hover + 0.01 && tool.z > graspHeight(o) - 0.01
+            if phase == .approach, gap < 0.015, low, suction || env.opening > 0.95 { set(.descend) }
+            if phase == .descend, gap > 0.02 { set(.approach) }
             return  // close, settle, lift, carry and lower already notice a lost grasp
         }
         switch phase {
@@ -43,10 +49,13 @@ extension ScriptedExpert {
             let o = world.objects[i]
             let aim = destinationPoint(destination, world).0 - (o.position - tool)
             let gap = planarDistance(aim, tool)
+            // Carried high enough to clear the scene (though below this expert's travel
+            // height): carry on from there, rather than lifting straight up first.
+            let clear = tool.z > style.travel - Self.correctionCarryDrop
             if gap < Self.correctionLowerRadius {
                 if phase != .lower, tool.z < style.travel - 0.01 || gap < Self.lowerRadius { set(.lower) }
-            } else if phase == .lower {
-                set(tool.z < style.travel - 0.01 ? .lift : .carry)
+            } else if phase == .lower || (phase == .lift && clear) {
+                set(clear ? .carry : .lift)
             }
         default: return
         }
